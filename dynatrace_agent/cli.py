@@ -1,0 +1,69 @@
+"""The ``dynatrace-agent`` command line.
+
+Each area registers its own subcommands from ``dynatrace_agent/commands/<area>.py`` (a
+``register(subparsers)`` function), so parts of the CLI can be built and tested apart.
+Handlers return the process exit status. Expected failures (``DynatraceAgentError``) are
+printed as one clear line on stderr, never as a traceback, and never with a secret.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from dynatrace_agent.errors import DynatraceAgentError
+
+#: Command modules, in the order their commands appear in ``--help``.
+COMMAND_MODULES = (
+    "demo",
+    "investigate",
+    "connection",
+    "tools",
+    "serve",
+    "simulator",
+    "eval",
+    "record",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the parser with every area's subcommands that is installed."""
+    parser = argparse.ArgumentParser(
+        prog="dynatrace-agent",
+        description="Investigate Dynatrace incidents with AI agents.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"dynatrace_agent.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"dynatrace_agent.commands.{name}":
+                continue  # that area is not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0
+    try:
+        result = handler(args)
+    except DynatraceAgentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
