@@ -1,7 +1,7 @@
 """The exception tree of dynatrace-agent.
 
 Every failure a caller can act on has its own class, and every message says what to do
-next. One place (``dynatrace_agent.client.http``) maps HTTP responses to these classes;
+next. One place (``dynatrace_agent.client.errormap``) maps HTTP responses to these classes;
 nothing else inspects status codes.
 
 ```
