@@ -1,0 +1,82 @@
+"""``dynatrace-agent eval``: replay incident cases through the graph and score the reports.
+
+The harness lives in the ``evals`` package (it imports the graph); it is imported lazily so
+the library itself never depends on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from dynatrace_agent.errors import ConfigurationError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``eval`` command."""
+    parser = sub.add_parser("eval", help="replay incident cases and score the investigation")
+    parser.add_argument("--cases", required=True, type=Path, help="folder of case folders (or one case)")
+    parser.add_argument("--json", dest="json_out", type=Path, help="write eval-results@1 JSON here")
+    parser.add_argument("--filter", dest="filter_tag", help="only cases carrying this tag")
+    parser.add_argument("--repeat", type=int, default=1, help="run every case N times")
+    parser.add_argument("--model", help="provider:model for the narrative and the judge (optional)")
+    parser.add_argument(
+        "--min-ac1-from",
+        type=Path,
+        help='a JSON threshold file ({"ac_at_1": 0.8, ...}); exit 1 when a metric falls below it',
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _model(spec: str | None) -> Any:
+    if not spec:
+        return None
+    try:
+        from langchain.chat_models import init_chat_model
+    except ImportError as exc:  # pragma: no cover - depends on extras
+        raise ConfigurationError(
+            "--model needs the 'models' extra: pip install 'dynatrace-agent[models]'"
+        ) from exc
+    try:
+        return init_chat_model(spec)
+    except Exception as exc:
+        raise ConfigurationError(f"cannot load model {spec!r}: {exc}") from exc
+
+
+def _run(args: argparse.Namespace) -> int:
+    harness = importlib.import_module("evals.harness")
+    if args.repeat < 1:
+        raise ConfigurationError("--repeat must be at least 1")
+    try:
+        results = asyncio.run(
+            harness.run_eval(
+                args.cases,
+                filter_tag=args.filter_tag,
+                repeat=args.repeat,
+                model=_model(args.model),
+                progress=lambda line: print(line, file=sys.stderr),
+            )
+        )
+    except FileNotFoundError as exc:
+        raise ConfigurationError(str(exc)) from exc
+    if args.json_out:
+        args.json_out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(harness.render_table(results))
+    if not results["cases"]:
+        print("error: no case folders found", file=sys.stderr)
+        return 1
+    if args.min_ac1_from:
+        try:
+            threshold = json.loads(args.min_ac1_from.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigurationError(f"cannot read threshold file {args.min_ac1_from}: {exc}") from exc
+        failures = harness.check_threshold(results, threshold)
+        for failure in failures:
+            print(f"regression: {failure}", file=sys.stderr)
+        return 1 if failures else 0
+    return 0

@@ -1,0 +1,99 @@
+"""Naive investigators scored beside the graph, so every number has a comparison.
+
+Each baseline reads the case's tenant data directly (what an engineer could get with one
+obvious query) and returns a ranked list of entities:
+
+- ``davis``: Davis's own root-cause entity, taken as-is;
+- ``most_error_logs``: services ordered by ERROR log lines during the incident;
+- ``largest_metric_deviation``: entities ordered by their largest metric shift against the
+  baseline window.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from dynatrace_agent.analysis.evidence import Window
+from dynatrace_agent.analysis.signals import metric_deviations
+from dynatrace_agent.case import IncidentCase
+from dynatrace_agent.values import parse_timestamp
+
+Ranked = list[dict[str, Any]]
+
+
+def _problem(case: IncidentCase) -> dict[str, Any] | None:
+    for problem in case.problems:
+        if case.problem in (problem.get("displayId"), problem.get("problemId")):
+            return problem
+    return None
+
+
+def _names(case: IncidentCase) -> dict[str, str]:
+    return {str(e.get("entityId")): str(e.get("displayName", "")) for e in case.entities}
+
+
+def _window(case: IncidentCase) -> Window:
+    problem = _problem(case) or {}
+    start = parse_timestamp(problem.get("startTime")) or case.now - timedelta(minutes=30)
+    return Window(
+        baseline_start=start - timedelta(minutes=60),
+        baseline_end=start,
+        incident_start=start,
+        incident_end=case.now,
+    )
+
+
+def davis(case: IncidentCase) -> Ranked:
+    """Davis's root-cause entity, if the problem names one."""
+    root = (_problem(case) or {}).get("rootCauseEntity")
+    if not isinstance(root, dict):
+        return []
+    ref = root.get("entityId")
+    entity_id = ref.get("id") if isinstance(ref, dict) else ref
+    return [{"entity_id": entity_id, "name": root.get("name"), "score": 1.0}] if entity_id else []
+
+
+def most_error_logs(case: IncidentCase) -> Ranked:
+    """Services by ERROR log lines after the problem started."""
+    window = _window(case)
+    counts: Counter[str] = Counter()
+    for record in case.tables.get("logs", []):
+        level = str(record.get("loglevel") or record.get("status") or "").upper()
+        if level not in ("ERROR", "SEVERE", "FATAL", "CRITICAL"):
+            continue
+        when = parse_timestamp(record.get("timestamp"))
+        if when is None or not window.incident_start <= when <= window.incident_end:
+            continue
+        service = record.get("dt.entity.service") or record.get("service.name")
+        if service:
+            counts[str(service)] += 1
+    names = _names(case)
+    total = sum(counts.values()) or 1
+    return [
+        {"entity_id": entity, "name": names.get(entity, entity), "score": round(n / total, 4)}
+        for entity, n in counts.most_common()
+    ]
+
+
+def largest_metric_deviation(case: IncidentCase) -> Ranked:
+    """Entities by the largest absolute shift of any of their metrics."""
+    deviations = metric_deviations(case.metrics, _window(case), source="metrics.jsonl")
+    best: dict[str, float] = {}
+    for deviation in deviations:
+        if deviation.entity_id is None:
+            continue
+        size = abs(deviation.z_score) if deviation.z_score is not None else 0.0
+        best[deviation.entity_id] = max(best.get(deviation.entity_id, 0.0), size)
+    names = _names(case)
+    ordered = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+    return [{"entity_id": e, "name": names.get(e, e), "score": round(s, 3)} for e, s in ordered]
+
+
+BASELINES: dict[str, Callable[[IncidentCase], Ranked]] = {
+    "davis": davis,
+    "most_error_logs": most_error_logs,
+    "largest_metric_deviation": largest_metric_deviation,
+}

@@ -1,0 +1,258 @@
+"""Replay incident cases through the investigation graph and score the reports.
+
+Every case folder under a directory is served by the in-process simulator (the production
+client talks to it through an ASGI transport), investigated by the graph exactly as a live
+problem would be, and scored against its ``expected`` block. Baselines are scored on the
+same cases in the same run. A case that fails to load or crashes is recorded with its error
+and scored as a miss; the run goes on.
+
+Case tags steer the simulated tenant: ``oauth:none`` serves no platform plane (classic data
+only), ``env:managed`` serves a Managed-style URL (``/e/<env-id>``) without a platform plane.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import importlib
+import json
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dynatrace_agent.case import IncidentCase, load_case
+from dynatrace_agent.client import DynatraceClient
+from dynatrace_agent.simulator import SimulatorOptions, simulator_settings, simulator_transport
+from evals import baselines as baseline_module
+from evals.scoring import (
+    RESULTS_FORMAT,
+    Prediction,
+    baseline_summary,
+    rank_of_truth,
+    score_case,
+    summarise_by_tag,
+    summarise_results,
+)
+
+INVESTIGATE_REF = "graphs.investigation.run:investigate"
+
+
+def discover_cases(root: str | Path) -> list[Path]:
+    """Every case folder under ``root`` (a folder holding ``case.json``), sorted by path.
+
+    ``root`` may itself be a case folder.
+    """
+    base = Path(root)
+    if not base.exists():
+        raise FileNotFoundError(f"case directory {base} does not exist")
+    if (base / "case.json").is_file() or (base / "case.json.gz").is_file():
+        return [base]
+    found = {p.parent for p in base.rglob("case.json")} | {p.parent for p in base.rglob("case.json.gz")}
+    return sorted(found)
+
+
+def case_tags(path: Path) -> list[str]:
+    """The tags of a case without loading its tables (an unreadable case has none)."""
+    for name in ("case.json", "case.json.gz"):
+        file = path / name
+        if file.is_file():
+            try:
+                raw = gzip.decompress(file.read_bytes()) if name.endswith(".gz") else file.read_bytes()
+                tags = json.loads(raw).get("tags", [])
+            except (OSError, ValueError, AttributeError):
+                return []
+            return [str(t) for t in tags] if isinstance(tags, list) else []
+    return []
+
+
+def tenant_for(case: IncidentCase) -> tuple[SimulatorOptions, str]:
+    """Simulator options and base URL that reproduce the kind of tenant a case describes."""
+    tags = {t.lower() for t in case.tags}
+    managed = "env:managed" in tags
+    no_oauth = managed or "oauth:none" in tags
+    options = SimulatorOptions(oauth_enabled=not no_oauth)
+    base = "http://127.0.0.1:8400/e/0e1d2c3b-managed" if managed else "http://127.0.0.1:8400"
+    return options, base
+
+
+@dataclass
+class CaseRun:
+    """The outcome of one case: the results-format row plus what the table needs."""
+
+    row: dict[str, Any]
+    tags: list[str]
+    baseline_ranks: dict[str, int | None]
+
+
+def _load_investigate() -> Callable[..., Any]:
+    module_name, _, attr = INVESTIGATE_REF.partition(":")
+    return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+
+
+def _prediction(report: Any) -> Prediction:
+    data = report.model_dump(mode="json") if hasattr(report, "model_dump") else dict(report)
+    ranked = [
+        {"entity_id": c.get("entity_id"), "name": c.get("name"), "score": round(float(c.get("score", 0)), 4)}
+        for c in data.get("ranked_root_causes", [])
+    ]
+    changes: list[str] = []
+    if data.get("triggering_change"):
+        changes.append(str(data["triggering_change"]))
+    for candidate in data.get("ranked_root_causes", [])[:1]:
+        for item in candidate.get("evidence", []):
+            for record in item.get("records", []) if item.get("kind") == "change" else []:
+                changes.append(str(record))
+    return Prediction(ranked=ranked, category=data.get("category"), change_events=changes)
+
+
+def _failed_row(case_id: str, error: str, expected_change: bool) -> dict[str, Any]:
+    return {
+        "id": case_id,
+        "ok": False,
+        "error": error,
+        "ranked_root_causes": [],
+        "rank": None,
+        "category": None,
+        "category_correct": False,
+        "change_event_found": False if expected_change else None,
+        "tool_output_tokens": 0,
+        "llm_tokens": {"input": 0, "output": 0},
+        "api_calls": 0,
+        "wall_ms": 0,
+    }
+
+
+async def run_case(path: Path, *, model: Any = None, deadline_s: float = 120.0) -> CaseRun:
+    """Load, serve, investigate and score one case; never raises for a case's own failure."""
+    try:
+        case = load_case(path)
+    except Exception as exc:  # a broken case is a result, not a crash of the run
+        return CaseRun(_failed_row(path.name, f"load failed: {exc}", False), [], {})
+    expected = case.expected
+    baseline_ranks: dict[str, int | None] = {}
+    if expected is not None:
+        for name, baseline in baseline_module.BASELINES.items():
+            try:
+                baseline_ranks[name] = rank_of_truth(expected, baseline(case))
+            except Exception:
+                baseline_ranks[name] = None
+    options, base_url = tenant_for(case)
+    started = time.perf_counter()
+    try:
+        investigate = _load_investigate()
+        settings = simulator_settings(options, base_url=base_url, name=case.id)
+        async with DynatraceClient(settings, transport=simulator_transport(case, options)) as client:
+            report = await asyncio.wait_for(
+                investigate(case.problem, client=client, model=model), timeout=deadline_s
+            )
+    except Exception as exc:
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        row = _failed_row(case.id, detail, bool(expected and expected.change_event_id))
+        row["wall_ms"] = int((time.perf_counter() - started) * 1000)
+        return CaseRun(row, list(case.tags), baseline_ranks)
+    wall_ms = int((time.perf_counter() - started) * 1000)
+    prediction = _prediction(report)
+    scored = score_case(expected, prediction)
+    stats = report.stats
+    row = {
+        "id": case.id,
+        "ok": True,
+        "error": None,
+        "ranked_root_causes": prediction.ranked,
+        "rank": scored["rank"],
+        "category": prediction.category,
+        "category_correct": scored["category_correct"],
+        "change_event_found": scored["change_event_found"],
+        "tool_output_tokens": int(stats.tool_output_tokens),
+        "llm_tokens": {"input": int(stats.llm_tokens.input), "output": int(stats.llm_tokens.output)},
+        "api_calls": int(stats.api_calls),
+        "wall_ms": wall_ms,
+    }
+    return CaseRun(row, list(case.tags), baseline_ranks)
+
+
+async def run_eval(
+    cases_dir: str | Path,
+    *,
+    filter_tag: str | None = None,
+    repeat: int = 1,
+    model: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run every case (``repeat`` times each) and return the results document."""
+    paths = [p for p in discover_cases(cases_dir) if not filter_tag or filter_tag in case_tags(p)]
+    runs: list[CaseRun] = []
+    for path in paths:
+        for attempt in range(max(1, repeat)):
+            run = await run_case(path, model=model)
+            runs.append(run)
+            if progress:
+                r = run.row
+                status = f"rank {r['rank']}" if r["ok"] else f"FAILED: {r['error']}"
+                suffix = f" (repeat {attempt + 1})" if repeat > 1 else ""
+                progress(f"{r['id']}{suffix}: {status}, {r['wall_ms']} ms")
+    rows = [run.row for run in runs]
+    tags = {str(run.row["id"]): run.tags for run in runs}
+    baseline_names = list(baseline_module.BASELINES)
+    return {
+        "format": RESULTS_FORMAT,
+        "cases": rows,
+        "summary": summarise_results(rows),
+        "by_tag": summarise_by_tag(rows, tags),
+        "baselines": {
+            name: baseline_summary([run.baseline_ranks.get(name) for run in runs]) for name in baseline_names
+        },
+    }
+
+
+def render_table(results: dict[str, Any]) -> str:
+    """A plain-text table per case, per tag and for the baselines."""
+    lines = [
+        f"{'case':<38} {'ok':<3} {'rank':>4} {'category':<14} {'chg':<4} {'tokens':>6} {'calls':>5} {'ms':>6}"
+    ]
+    for row in results["cases"]:
+        change = {True: "yes", False: "no", None: "-"}[row["change_event_found"]]
+        category = str(row["category"] or "-")
+        if row["category_correct"] is False and row["ok"]:
+            category += "*"
+        lines.append(
+            f"{row['id'][:38]:<38} {'y' if row['ok'] else 'N':<3} {row['rank'] or '-':>4} {category:<14} "
+            f"{change:<4} {row['tool_output_tokens']:>6} {row['api_calls']:>5} {row['wall_ms']:>6}"
+        )
+    s = results["summary"]
+    lines.append("")
+    lines.append(
+        f"graph: AC@1 {s['ac_at_1']:.2f}  AC@3 {s['ac_at_3']:.2f}  AC@5 {s['ac_at_5']:.2f}  "
+        f"category {s['category_accuracy']:.2f}  change recall {s['change_event_recall']:.2f}  "
+        f"median {s['median_wall_ms']:.0f} ms, {s['median_tool_output_tokens']:.0f} tokens  "
+        f"({s['ok']}/{s['cases']} ran)"
+    )
+    for name, b in results.get("baselines", {}).items():
+        lines.append(
+            f"baseline {name}: AC@1 {b['ac_at_1']:.2f}  AC@3 {b['ac_at_3']:.2f}  AC@5 {b['ac_at_5']:.2f}"
+        )
+    by_tag = results.get("by_tag", {})
+    if by_tag:
+        lines.append("")
+        lines.append(f"{'tag':<30} {'cases':>5} {'AC@1':>5} {'AC@3':>5} {'cat':>5}")
+        for tag, t in by_tag.items():
+            lines.append(
+                f"{tag[:30]:<30} {t['cases']:>5} {t['ac_at_1']:>5.2f} {t['ac_at_3']:>5.2f} "
+                f"{t['category_accuracy']:>5.2f}"
+            )
+    return "\n".join(lines)
+
+
+def check_threshold(results: dict[str, Any], threshold: dict[str, Any]) -> list[str]:
+    """Regressions against a recorded threshold (``{"ac_at_1": 0.8, ...}``); empty when none."""
+    failures: list[str] = []
+    for key, minimum in threshold.items():
+        if not key.startswith(("ac_at_", "category_accuracy", "change_event_recall")):
+            continue
+        value = results["summary"].get(key)
+        if value is None or float(value) < float(minimum):
+            failures.append(f"{key} {value} is below the recorded threshold {minimum}")
+    return failures
