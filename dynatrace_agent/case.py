@@ -1,0 +1,383 @@
+"""Incident cases: the folder format of ``shared/spec/incident-case.md``, loaded eagerly.
+
+A case is what the simulator serves and what the evaluation harness scores. Cases also exist
+outside this repository (held out for evaluation), so the loader accepts every file the spec
+describes -- each optional except ``case.json``, each possibly gzip-compressed -- and requires
+nothing the spec does not promise. Anything malformed raises :class:`CaseFormatError` naming the
+file and line, because a case author needs to find the bad line, not read a traceback.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dynatrace_agent.errors import ConfigurationError
+from dynatrace_agent.values import parse_timestamp
+
+__all__ = [
+    "CATEGORIES",
+    "GRAIL_TABLES",
+    "CaseFormatError",
+    "ExpectedOutcome",
+    "IncidentCase",
+    "demo_case_path",
+    "load_case",
+]
+
+#: The version-1 format marker; other versions of the format are refused.
+FORMAT = "dynatrace-agent/incident-case@1"
+
+#: Root-cause categories the spec allows in ``expected.category``.
+CATEGORIES = (
+    "deployment",
+    "configuration",
+    "code",
+    "resource",
+    "network",
+    "dependency",
+    "traffic",
+    "infrastructure",
+    "none",
+)
+
+#: Grail record tables: table name -> file stem under ``tenant/``.
+GRAIL_TABLES = ("logs", "spans", "events", "bizevents", "user.sessions")
+
+#: A per-record check returning a message when the record breaks the spec.
+_Check = Callable[[dict[str, Any]], str | None]
+
+#: Timestamp fields of Grail records; when present they must be strings or epoch numbers.
+_TIME_FIELDS = ("timestamp", "start_time", "end_time", "event.start", "event.end")
+
+
+class CaseFormatError(ConfigurationError):
+    """A case folder does not follow the incident-case format.
+
+    ``file`` is the offending file, ``line`` the 1-based line when one can be named.
+    """
+
+    def __init__(self, file: Path | str, message: str, *, line: int | None = None) -> None:
+        self.file = Path(file)
+        self.line = line
+        where = f"{self.file}:{line}" if line is not None else str(self.file)
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class ExpectedOutcome:
+    """The labelled truth of a case (``case.json`` -> ``expected``)."""
+
+    root_cause_entity_id: str | None
+    root_cause_names: tuple[str, ...]
+    category: str | None
+    change_event_id: str | None
+    facts: tuple[str, ...] = ()
+
+    def matches_root_cause(self, entity_id: str | None, name: str | None) -> bool:
+        """Whether a predicted entity is the true root cause, by id or (case-insensitive) name."""
+        if entity_id and self.root_cause_entity_id and entity_id == self.root_cause_entity_id:
+            return True
+        if name:
+            wanted = name.strip().casefold()
+            return any(wanted == accepted.strip().casefold() for accepted in self.root_cause_names)
+        return False
+
+
+@dataclass
+class IncidentCase:
+    """Everything one tenant showed during one incident, plus the truth about it."""
+
+    path: Path
+    id: str
+    title: str
+    description: str
+    now: datetime
+    problem: str
+    expected: ExpectedOutcome | None
+    tags: list[str]
+    source: dict[str, Any]
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    settings: list[dict[str, Any]] = field(default_factory=list)
+    slos: list[dict[str, Any]] = field(default_factory=list)
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{name}={len(rows)}" for name, rows in self.tables.items())
+        return (
+            f"IncidentCase(id={self.id!r}, now={self.now.isoformat()}, problem={self.problem!r}, "
+            f"entities={len(self.entities)}, problems={len(self.problems)}, {sizes}, "
+            f"metrics={len(self.metrics)})"
+        )
+
+
+def demo_case_path() -> Path:
+    """The bundled demo incident (package data under ``dynatrace_agent/simulator/demo_case``)."""
+    return Path(__file__).resolve().parent / "simulator" / "demo_case"
+
+
+def load_case(path: str | Path) -> IncidentCase:
+    """Load a case folder (or the ``case.json`` inside it) eagerly into memory."""
+    root = Path(path)
+    if root.is_file() and root.name in ("case.json", "case.json.gz"):
+        root = root.parent
+    if not root.is_dir():
+        raise CaseFormatError(root, "no such case folder; pass the folder that holds case.json")
+    case_file = _find(root / "case.json")
+    if case_file is None:
+        raise CaseFormatError(root / "case.json", "missing: every case folder needs a case.json")
+    meta = _read_json(case_file)
+    if not isinstance(meta, dict):
+        raise CaseFormatError(case_file, "must hold a JSON object", line=1)
+    tenant = root / "tenant"
+    if not tenant.is_dir():
+        raise CaseFormatError(tenant, "missing: every case folder needs a tenant/ folder (it may be empty)")
+
+    case = _case_from_meta(root, case_file, meta)
+    case.entities = _read_array(tenant, "entities", _check_entity)
+    case.problems = _read_array(tenant, "problems", _check_problem)
+    case.settings = _read_array(tenant, "settings", None)
+    case.slos = _read_array(tenant, "slos", None)
+    case.tables = {name: _read_lines(tenant, name, _check_record) for name in GRAIL_TABLES}
+    case.metrics = _read_lines(tenant, "metrics", _check_series)
+    case.notifications = _read_lines(tenant, "notifications", None)
+    return case
+
+
+# -- case.json ------------------------------------------------------------------------------
+
+
+def _case_from_meta(root: Path, file: Path, meta: dict[str, Any]) -> IncidentCase:
+    fmt = meta.get("format", FORMAT)
+    if fmt != FORMAT:
+        raise CaseFormatError(file, f"format {fmt!r} is not supported; this loader reads {FORMAT!r}")
+    now = parse_timestamp(meta.get("now"))
+    if now is None:
+        raise CaseFormatError(file, '"now" must be an ISO-8601 UTC time such as "2025-03-04T10:40:00Z"')
+    problem = meta.get("problem")
+    if not isinstance(problem, str) or not problem.strip():
+        raise CaseFormatError(file, '"problem" must name the problem to investigate ("P-…" or a problemId)')
+    tags = meta.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise CaseFormatError(file, '"tags" must be a list of strings')
+    source = meta.get("source") or {}
+    if not isinstance(source, dict):
+        raise CaseFormatError(file, '"source" must be an object')
+    case_id = meta.get("id") or root.name
+    return IncidentCase(
+        path=root,
+        id=str(case_id),
+        title=str(meta.get("title") or case_id),
+        description=str(meta.get("description") or ""),
+        now=now,
+        problem=problem.strip(),
+        expected=_expected(file, meta.get("expected")),
+        tags=list(tags),
+        source=dict(source),
+    )
+
+
+def _expected(file: Path, raw: object) -> ExpectedOutcome | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise CaseFormatError(file, '"expected" must be an object or null')
+    root_cause = raw.get("root_cause") or {}
+    if not isinstance(root_cause, dict):
+        raise CaseFormatError(file, '"expected.root_cause" must be an object with entity_id and name')
+    names_raw = root_cause.get("name")
+    names: tuple[str, ...]
+    if names_raw is None:
+        names = ()
+    elif isinstance(names_raw, str):
+        names = (names_raw,)
+    elif isinstance(names_raw, list) and all(isinstance(n, str) for n in names_raw):
+        names = tuple(names_raw)
+    else:
+        raise CaseFormatError(file, '"expected.root_cause.name" must be a string or a list of strings')
+    category = raw.get("category")
+    if category is not None:
+        category = str(category).strip().lower()
+        if category not in CATEGORIES:
+            raise CaseFormatError(
+                file, f'"expected.category" {category!r} is not one of: {", ".join(CATEGORIES)}'
+            )
+    facts = raw.get("facts") or []
+    if not isinstance(facts, list):
+        raise CaseFormatError(file, '"expected.facts" must be a list of sentences')
+    entity_id = root_cause.get("entity_id")
+    change = raw.get("change_event_id")
+    return ExpectedOutcome(
+        root_cause_entity_id=str(entity_id) if entity_id else None,
+        root_cause_names=names,
+        category=category,
+        change_event_id=str(change) if change else None,
+        facts=tuple(str(f) for f in facts),
+    )
+
+
+# -- record checks (only what the spec promises) ---------------------------------------------
+
+
+def _check_entity(item: dict[str, Any]) -> str | None:
+    entity_id = item.get("entityId")
+    if not isinstance(entity_id, str) or not entity_id:
+        return 'an entity needs a string "entityId"'
+    if not item.get("type"):
+        item["type"] = entity_id.rsplit("-", 1)[0] if "-" in entity_id else "UNKNOWN"
+    if not item.get("displayName"):
+        item["displayName"] = entity_id
+    return None
+
+
+def _check_problem(item: dict[str, Any]) -> str | None:
+    if not isinstance(item.get("problemId"), str) or not item["problemId"]:
+        return 'a problem needs a string "problemId"'
+    for key in ("startTime", "endTime"):
+        value = item.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return f'"{key}" must be epoch milliseconds (a number), not {value!r}'
+    return None
+
+
+def _check_record(item: dict[str, Any]) -> str | None:
+    for key in _TIME_FIELDS:
+        value = item.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
+            return f'"{key}" must be an ISO-8601 string such as "2025-03-04T10:21:07Z"'
+    return None
+
+
+def _check_series(item: dict[str, Any]) -> str | None:
+    if not isinstance(item.get("metric.key"), str):
+        return 'a metric series needs a string "metric.key"'
+    if not isinstance(item.get("values"), list):
+        return 'a metric series needs "values", a list of numbers or nulls'
+    if not isinstance(item.get("dimensions", {}), dict):
+        return '"dimensions" must be an object'
+    return None
+
+
+# -- file reading ----------------------------------------------------------------------------
+
+
+def _find(plain: Path) -> Path | None:
+    """The file or its ``.gz`` twin; both present is ambiguous and refused."""
+    gz = plain.with_name(plain.name + ".gz")
+    if plain.is_file() and gz.is_file():
+        raise CaseFormatError(gz, f"both {plain.name} and {gz.name} exist; keep only one")
+    if plain.is_file():
+        return plain
+    return gz if gz.is_file() else None
+
+
+def _read_text(file: Path) -> str:
+    try:
+        if file.name.endswith(".gz"):
+            with gzip.open(file, "rt", encoding="utf-8-sig") as handle:
+                return handle.read()
+        return file.read_text(encoding="utf-8-sig")
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise CaseFormatError(file, f"cannot be read: {exc}") from None
+
+
+def _read_json(file: Path) -> Any:
+    text = _read_text(file)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CaseFormatError(
+            file, f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno
+        ) from None
+
+
+def _read_array(tenant: Path, stem: str, check: _Check | None) -> list[dict[str, Any]]:
+    file = _find(tenant / f"{stem}.json")
+    if file is None:
+        return []
+    text = _read_text(file)
+    if not text.strip():
+        return []
+    items: list[dict[str, Any]] = []
+    for line, item in _iter_array(file, text):
+        if not isinstance(item, dict):
+            raise CaseFormatError(file, "every array element must be a JSON object", line=line)
+        problem = check(item) if check is not None else None
+        if problem:
+            raise CaseFormatError(file, problem, line=line)
+        items.append(item)
+    return items
+
+
+def _iter_array(file: Path, text: str) -> Iterator[tuple[int, Any]]:
+    """Decode a JSON array element by element, yielding each with its starting line."""
+    decoder = json.JSONDecoder()
+    pos = _skip_ws(text, 0)
+    if pos >= len(text) or text[pos] != "[":
+        raise CaseFormatError(file, "must hold a JSON array", line=text.count("\n", 0, pos) + 1)
+    pos = _skip_ws(text, pos + 1)
+    if pos < len(text) and text[pos] == "]":
+        return
+    line, counted = 1, 0
+    while True:
+        line += text.count("\n", counted, pos)
+        counted = pos
+        try:
+            item, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise CaseFormatError(
+                file, f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno
+            ) from None
+        yield line, item
+        pos = _skip_ws(text, end)
+        if pos < len(text) and text[pos] == ",":
+            pos = _skip_ws(text, pos + 1)
+            continue
+        if pos < len(text) and text[pos] == "]":
+            if _skip_ws(text, pos + 1) != len(text):
+                raise CaseFormatError(
+                    file, "unexpected text after the array", line=text.count("\n", 0, pos) + 1
+                )
+            return
+        raise CaseFormatError(
+            file, "expected ',' or ']' between array elements", line=text.count("\n", 0, pos) + 1
+        )
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _read_lines(tenant: Path, stem: str, check: _Check | None) -> list[dict[str, Any]]:
+    file = _find(tenant / f"{stem}.jsonl")
+    if file is None:
+        return []
+    rows: list[dict[str, Any]] = []
+    loads = json.loads
+    for number, raw in enumerate(_read_text(file).splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = loads(raw)
+        except json.JSONDecodeError as exc:
+            raise CaseFormatError(
+                file, f"invalid JSON: {exc.msg} (column {exc.colno})", line=number
+            ) from None
+        if not isinstance(item, dict):
+            raise CaseFormatError(file, "every line must hold one JSON object", line=number)
+        if check is not None:
+            problem = check(item)
+            if problem:
+                raise CaseFormatError(file, problem, line=number)
+        rows.append(item)
+    return rows
