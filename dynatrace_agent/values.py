@@ -39,7 +39,10 @@ def parse_timestamp(value: object) -> datetime | None:
     if isinstance(value, int | float):
         number = float(value)
         seconds = number / 1e9 if number > 1e14 else number / 1e3
-        return datetime.fromtimestamp(seconds, tz=UTC)
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
     if not isinstance(value, str) or not value:
         return None
     text = value.strip()

@@ -1,0 +1,130 @@
+"""Smartscape entities through the classic Entities API with a safely built ``entitySelector``.
+
+Relationship filters answer topology questions: which services call X (``calls``), which X
+calls (``called_by``), what runs on host X (``runs_on``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+
+from dynatrace_agent.capabilities.base import CapabilityResult, Int, Record, Text, check_limit, to_models
+from dynatrace_agent.capabilities.selectors import (
+    classic_time,
+    entity_ids,
+    entity_type,
+    quoted_list,
+    selector_value,
+)
+from dynatrace_agent.dql import DQLValueError, entity_id
+from dynatrace_agent.summarise.entities import summarise_entities
+
+if TYPE_CHECKING:
+    from dynatrace_agent.client import DynatraceClient
+
+__all__ = ["CAPABILITY", "Entity", "build_entity_selector", "list_entities"]
+
+CAPABILITY = "entities"
+FIELDS = ("tags", "fromRelationships", "toRelationships", "properties", "lastSeenTms")
+
+
+class Entity(Record):
+    """A monitored entity as the Entities API v2 returns it."""
+
+    entity_id: Text = Field(default=None, alias="entityId")
+    type: Text = None
+    display_name: Text = Field(default=None, alias="displayName")
+    tags: list[dict[str, Any]] = Field(default_factory=list)
+    from_relationships: dict[str, Any] = Field(default_factory=dict, alias="fromRelationships")
+    to_relationships: dict[str, Any] = Field(default_factory=dict, alias="toRelationships")
+    last_seen_tms: Int = Field(default=None, alias="lastSeenTms")
+
+
+def build_entity_selector(
+    *,
+    type_: str | None = None,
+    ids: Sequence[str] = (),
+    name: str | None = None,
+    name_starts_with: str | None = None,
+    tags: Sequence[str] = (),
+    calls: str | None = None,
+    called_by: str | None = None,
+    runs_on: str | None = None,
+) -> str:
+    """An ``entitySelector``: it starts with ``type(...)`` or ``entityId(...)`` as the API requires."""
+    parts: list[str] = []
+    if ids:
+        parts.append(f"entityId({quoted_list(entity_ids(ids))})")
+        if type_:
+            parts.append(f"type({selector_value(entity_type(type_))})")
+    elif type_:
+        parts.append(f"type({selector_value(entity_type(type_))})")
+    else:
+        raise DQLValueError("give an entity type (SERVICE, HOST, PROCESS_GROUP, APPLICATION, …) or ids")
+    if name:
+        parts.append(f"entityName.equals({selector_value(name)})")
+    if name_starts_with:
+        parts.append(f"entityName.startsWith({selector_value(name_starts_with)})")
+    for tag in tags:
+        parts.append(f"tag({selector_value(tag)})")
+    # fromRelationships.calls(X): the entity calls X; toRelationships.calls(X): X calls the entity.
+    if calls:
+        parts.append(f'fromRelationships.calls(entityId("{entity_id(calls)}"))')
+    if called_by:
+        parts.append(f'toRelationships.calls(entityId("{entity_id(called_by)}"))')
+    if runs_on:
+        parts.append(f'fromRelationships.runsOn(entityId("{entity_id(runs_on)}"))')
+    selector = ",".join(parts)
+    if len(selector) > 2000:
+        raise DQLValueError("the entity selector exceeds Dynatrace's 2000 characters; ask for fewer ids")
+    return selector
+
+
+async def list_entities(
+    client: DynatraceClient,
+    *,
+    entity_type: str | None = None,
+    entity_ids: Sequence[str] = (),
+    name: str | None = None,
+    name_starts_with: str | None = None,
+    tags: Sequence[str] = (),
+    calls: str | None = None,
+    called_by: str | None = None,
+    runs_on: str | None = None,
+    timeframe: str = "now-3d",
+    max_entities: int = 200,
+) -> CapabilityResult[Entity]:
+    """Entities matching the filters, with tags and relationships."""
+    check_limit(max_entities, "max_entities", 1, 2000)
+    selector = build_entity_selector(
+        type_=entity_type,
+        ids=entity_ids,
+        name=name,
+        name_starts_with=name_starts_with,
+        tags=tags,
+        calls=calls,
+        called_by=called_by,
+        runs_on=runs_on,
+    )
+    start = classic_time(timeframe)
+    call = f"GET /api/v2/entities?entitySelector={selector}&from={start}"
+    raw: list[dict[str, Any]] = []
+    async for item in client.environment.list_entities(
+        selector, from_=start, fields=FIELDS, max_items=max_entities + 1
+    ):
+        raw.append(item)
+    truncated = len(raw) > max_entities
+    raw = raw[:max_entities]
+    return CapabilityResult(
+        capability=CAPABILITY,
+        records=to_models(Entity, raw),
+        raw=raw,
+        query=call,
+        queries=[call],
+        truncated=truncated,
+        limits={"max_entities": max_entities},
+        summariser=lambda budget: summarise_entities(raw, budget=budget),
+    )

@@ -1,0 +1,162 @@
+"""Logs from Grail: whole-window counts via ``summarize`` plus a bounded sample for patterns.
+
+Fetching every log line does not scale; the counts by level and by service come from one
+``summarize`` over the full window, the patterns and examples from the newest ``sample_size``
+records, and, when asked, a baseline sample from just before the window marks new patterns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+
+from dynatrace_agent.capabilities.base import (
+    CapabilityResult,
+    Record,
+    Text,
+    check_limit,
+    grail_query,
+    to_models,
+)
+from dynatrace_agent.capabilities.filters import entities_condition, named_condition
+from dynatrace_agent.dql import Expr, Query, contains, func, in_, timeframe
+from dynatrace_agent.summarise.logs import summarise_logs
+from dynatrace_agent.values import as_int
+
+if TYPE_CHECKING:
+    from dynatrace_agent.client import DynatraceClient
+
+__all__ = ["CAPABILITY", "LogRecord", "log_conditions", "query_logs"]
+
+CAPABILITY = "logs"
+LEVELS = ("ERROR", "WARN", "INFO", "DEBUG", "FATAL", "SEVERE", "WARNING", "TRACE", "NONE")
+
+
+class LogRecord(Record):
+    """One log record."""
+
+    timestamp: Text = None
+    content: Text = None
+    loglevel: Text = None
+    service: Text = Field(default=None, alias="dt.entity.service")
+    service_name: Text = Field(default=None, alias="service.name")
+    host: Text = Field(default=None, alias="dt.entity.host")
+    trace_id: Text = None
+
+
+def log_conditions(
+    *,
+    service: str | None = None,
+    host: str | None = None,
+    entity_ids: Sequence[str] = (),
+    levels: Sequence[str] = (),
+    text: str | None = None,
+) -> list[Expr]:
+    """Filter conditions for logs from checked arguments."""
+    conditions: list[Expr] = []
+    if service:
+        conditions.append(named_condition(service, id_field="dt.entity.service", name_field="service.name"))
+    if host:
+        conditions.append(named_condition(host, id_field="dt.entity.host", name_field="host.name"))
+    if entity_ids:
+        conditions.append(entities_condition(entity_ids))
+    if levels:
+        wanted = []
+        for level in levels:
+            upper = level.strip().upper()
+            if upper not in LEVELS:
+                raise ValueError(f"{level!r} is not a log level; use one of {', '.join(LEVELS)}")
+            wanted.append(upper)
+        conditions.append(in_("loglevel", wanted))
+    if text:
+        conditions.append(contains("content", text))
+    return conditions
+
+
+async def query_logs(
+    client: DynatraceClient,
+    *,
+    service: str | None = None,
+    host: str | None = None,
+    entity_ids: Sequence[str] = (),
+    levels: Sequence[str] = (),
+    text: str | None = None,
+    timeframe_start: str | datetime = "now-1h",
+    timeframe_end: str | datetime | None = None,
+    baseline_start: str | datetime | None = None,
+    sample_size: int = 1000,
+    scan_limit_gb: float | None = None,
+) -> CapabilityResult[LogRecord]:
+    """Logs matching the filters: counts by level and service, and a sample for patterns.
+
+    With ``baseline_start`` a second sample from ``baseline_start`` to ``timeframe_start`` is
+    fetched so the summary can mark patterns that are new in the window.
+    """
+    check_limit(sample_size, "sample_size", 10, 10_000)
+    window = timeframe(timeframe_start, timeframe_end)
+    conditions = log_conditions(service=service, host=host, entity_ids=entity_ids, levels=levels, text=text)
+    base = Query.fetch("logs", window, scan_limit_gb=scan_limit_gb).filter(*conditions)
+    queries: list[str] = []
+    counts = await grail_query(
+        client,
+        CAPABILITY,
+        base.summarize([("count", func("count"))], by=["loglevel", "dt.entity.service", "service.name"]),
+        max_records=5000,
+        queries=queries,
+    )
+    levels_count: dict[str, int] = {}
+    services_count: dict[str, int] = {}
+    for row in counts.records:
+        n = as_int(row.get("count")) or 0
+        level = str(row.get("loglevel") or "NONE").upper()
+        levels_count[level] = levels_count.get(level, 0) + n
+        entity, name = row.get("dt.entity.service"), row.get("service.name")
+        label = f"{name} ({entity})" if entity and name else str(entity or name or "?")
+        services_count[label] = services_count.get(label, 0) + n
+    total = sum(levels_count.values())
+    sample = await grail_query(
+        client,
+        CAPABILITY,
+        base.sort("timestamp", descending=True).limit(sample_size),
+        max_records=sample_size,
+        queries=queries,
+    )
+    baseline: list[dict[str, Any]] | None = None
+    if baseline_start is not None:
+        before = timeframe(baseline_start, timeframe_start)
+        baseline_result = await grail_query(
+            client,
+            CAPABILITY,
+            Query.fetch("logs", before, scan_limit_gb=scan_limit_gb)
+            .filter(*conditions)
+            .sort("timestamp", descending=True)
+            .limit(sample_size),
+            max_records=sample_size,
+            queries=queries,
+        )
+        baseline = baseline_result.records
+    raw = sample.records
+    return CapabilityResult(
+        capability=CAPABILITY,
+        records=to_models(LogRecord, raw),
+        raw=raw,
+        query=queries[1],
+        grail=sample,
+        queries=queries,
+        truncated=total > len(raw) or sample.record_limit_reached,
+        limits={"sample_size": sample_size, "record_limit_reached": sample.record_limit_reached},
+        total=total,
+        aggregates={"by_level": levels_count, "by_service": services_count},
+        summariser=lambda budget: summarise_logs(
+            raw,
+            budget=budget,
+            grail=counts,
+            total=total,
+            level_counts=levels_count,
+            service_counts=services_count,
+            baseline=baseline,
+        ),
+    )

@@ -1,0 +1,148 @@
+"""Davis problems through the classic Problems API v2: list with a safe selector, or get one."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
+
+from dynatrace_agent.capabilities.base import CapabilityResult, Int, Record, Text, check_limit, to_models
+from dynatrace_agent.capabilities.selectors import (
+    IMPACT_LEVELS,
+    SEVERITY_LEVELS,
+    classic_time,
+    entity_ids,
+    quoted_list,
+    selector_value,
+)
+from dynatrace_agent.dql import DQLValueError
+from dynatrace_agent.summarise.problems import summarise_problem, summarise_problems
+
+if TYPE_CHECKING:
+    from dynatrace_agent.client import DynatraceClient
+
+__all__ = ["CAPABILITY", "Problem", "build_problem_selector", "get_problem", "list_problems"]
+
+CAPABILITY = "problems"
+_PROBLEM_REF = re.compile(r"(P-\d{1,12}|-?\d{1,25}_\d{1,15}V\d|[A-Za-z0-9_-]{1,80})\Z")
+
+
+class Problem(Record):
+    """A Davis problem as the Problems API v2 returns it."""
+
+    problem_id: Text = Field(default=None, alias="problemId")
+    display_id: Text = Field(default=None, alias="displayId")
+    title: Text = None
+    status: Text = None
+    severity_level: Text = Field(default=None, alias="severityLevel")
+    impact_level: Text = Field(default=None, alias="impactLevel")
+    start_time: Int = Field(default=None, alias="startTime")
+    end_time: Int = Field(default=None, alias="endTime")
+    root_cause_entity: dict[str, Any] | None = Field(default=None, alias="rootCauseEntity")
+    affected_entities: list[dict[str, Any]] = Field(default_factory=list, alias="affectedEntities")
+    impacted_entities: list[dict[str, Any]] = Field(default_factory=list, alias="impactedEntities")
+
+
+def _levels(values: Sequence[str], allowed: Sequence[str], what: str) -> list[str]:
+    out = []
+    for value in values:
+        upper = value.strip().upper()
+        if upper not in allowed:
+            raise DQLValueError(f"{value!r} is not a problem {what}; use one of {', '.join(allowed)}")
+        out.append(upper)
+    return out
+
+
+def build_problem_selector(
+    *,
+    status: Literal["open", "closed"] | None = None,
+    severity: Sequence[str] = (),
+    impact: Sequence[str] = (),
+    entity_ids_: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    text: str | None = None,
+) -> str | None:
+    """A ``problemSelector`` from checked arguments (``None`` when nothing filters)."""
+    parts: list[str] = []
+    if status is not None:
+        if status not in ("open", "closed"):
+            raise DQLValueError("status must be 'open' or 'closed'")
+        parts.append(f'status("{status}")')
+    if severity:
+        parts.append(f"severityLevel({quoted_list(_levels(severity, SEVERITY_LEVELS, 'severity'))})")
+    if impact:
+        parts.append(f"impactLevel({quoted_list(_levels(impact, IMPACT_LEVELS, 'impact level'))})")
+    if entity_ids_:
+        parts.append(f"affectedEntities({quoted_list(entity_ids(entity_ids_))})")
+    if tags:
+        parts.append(f"entityTags({quoted_list(list(tags))})")
+    if text:
+        if len(text) > 30:
+            raise DQLValueError("problem text search is limited to 30 characters by Dynatrace; shorten it")
+        parts.append(f"text({selector_value(text)})")
+    return ",".join(parts) or None
+
+
+async def list_problems(
+    client: DynatraceClient,
+    *,
+    status: Literal["open", "closed"] | None = None,
+    severity: Sequence[str] = (),
+    impact: Sequence[str] = (),
+    entity_ids: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    text: str | None = None,
+    timeframe: str = "now-2h",
+    to: str | None = None,
+    max_problems: int = 100,
+) -> CapabilityResult[Problem]:
+    """Davis problems matching the filters, newest first."""
+    check_limit(max_problems, "max_problems", 1, 1000)
+    selector = build_problem_selector(
+        status=status, severity=severity, impact=impact, entity_ids_=entity_ids, tags=tags, text=text
+    )
+    start = classic_time(timeframe)
+    end = classic_time(to) if to else None
+    call = f"GET /api/v2/problems?problemSelector={selector or ''}&from={start}" + (
+        f"&to={end}" if end else ""
+    )
+    raw: list[dict[str, Any]] = []
+    async for item in client.environment.list_problems(
+        problem_selector=selector, from_=start, to=end, sort="-startTime", max_items=max_problems + 1
+    ):
+        raw.append(item)
+    truncated = len(raw) > max_problems
+    raw = raw[:max_problems]
+    return CapabilityResult(
+        capability=CAPABILITY,
+        records=to_models(Problem, raw),
+        raw=raw,
+        query=call,
+        queries=[call],
+        truncated=truncated,
+        limits={"max_problems": max_problems},
+        summariser=lambda budget: summarise_problems(raw, budget=budget),
+    )
+
+
+async def get_problem(client: DynatraceClient, problem: str) -> CapabilityResult[Problem]:
+    """One problem by display id (``P-…``) or problemId, with evidence, impact and comments."""
+    ref = problem.strip() if isinstance(problem, str) else ""
+    if not _PROBLEM_REF.match(ref):
+        raise DQLValueError(
+            f"{problem!r} is not a problem reference; use a display id like P-240101 or a problemId"
+        )
+    item = await client.environment.get_problem(ref)
+    base = client.settings.classic_base_url
+    link = f"{base}/#problems/problemdetail;pid={item.get('problemId')}" if item.get("problemId") else None
+    call = f"GET /api/v2/problems/{ref}?fields=evidenceDetails,impactAnalysis,recentComments"
+    return CapabilityResult(
+        capability=CAPABILITY,
+        records=to_models(Problem, [item]),
+        raw=[item],
+        query=call,
+        queries=[call],
+        summariser=lambda budget: summarise_problem(item, budget=budget, link=link),
+    )

@@ -1,0 +1,192 @@
+"""Spans from Grail: whole-window latency and failure figures, slow spans, whole failing traces.
+
+Percentiles and failure counts come from one ``summarize``; the summary's "slowest traces"
+and "top failing endpoints" from a sample of the slowest spans; and "where failures
+originate" needs *whole* traces, so the spans of up to ``failing_traces`` failing traces are
+fetched by trace id.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+
+from dynatrace_agent.capabilities.base import (
+    CapabilityResult,
+    Float,
+    Record,
+    Text,
+    check_limit,
+    grail_query,
+    to_models,
+)
+from dynatrace_agent.capabilities.filters import named_condition
+from dynatrace_agent.dql import (
+    DQLValueError,
+    Expr,
+    Query,
+    eq,
+    field_ref,
+    func,
+    gte,
+    in_,
+    is_true,
+    or_,
+    timeframe,
+)
+from dynatrace_agent.summarise.traces import summarise_traces
+from dynatrace_agent.values import as_float, as_int
+
+if TYPE_CHECKING:
+    from dynatrace_agent.client import DynatraceClient
+
+__all__ = ["CAPABILITY", "Span", "query_spans", "span_conditions"]
+
+CAPABILITY = "traces"
+_TRACE_ID = re.compile(r"[0-9A-Fa-f-]{8,64}\Z")
+
+
+class Span(Record):
+    """One span."""
+
+    trace_id: Text = Field(default=None, alias="trace.id")
+    span_id: Text = Field(default=None, alias="span.id")
+    parent_id: Text = Field(default=None, alias="span.parent_id")
+    name: Text = Field(default=None, alias="span.name")
+    service: Text = Field(default=None, alias="dt.entity.service")
+    service_name: Text = Field(default=None, alias="service.name")
+    start_time: Text = None
+    duration_ns: Float = Field(default=None, alias="duration")
+    failed: bool | None = Field(default=None, alias="request.is_failed")
+
+
+def trace_id(value: str) -> str:
+    """A trace id (hex, 8-64 characters)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not _TRACE_ID.match(text):
+        raise DQLValueError(f"{value!r} is not a trace id; trace ids are 32 hex characters")
+    return text
+
+
+def span_conditions(
+    *,
+    service: str | None = None,
+    endpoint: str | None = None,
+    failed_only: bool = False,
+    min_duration_ms: float | None = None,
+    trace: str | None = None,
+) -> list[Expr]:
+    """Filter conditions for spans from checked arguments."""
+    conditions: list[Expr] = []
+    if service:
+        conditions.append(named_condition(service, id_field="dt.entity.service", name_field="service.name"))
+    if endpoint:
+        conditions.append(
+            or_(eq("endpoint.name", endpoint), eq("span.name", endpoint), eq("http.route", endpoint))
+        )
+    if failed_only:
+        conditions.append(is_true("request.is_failed"))
+    if min_duration_ms is not None:
+        if not 0 <= min_duration_ms <= 86_400_000:
+            raise DQLValueError("min_duration_ms must be between 0 and 86400000 (one day)")
+        conditions.append(gte("duration", Expr(f"{int(min_duration_ms * 1000)}us")))
+    if trace:
+        conditions.append(eq("trace.id", trace_id(trace)))
+    return conditions
+
+
+async def query_spans(
+    client: DynatraceClient,
+    *,
+    service: str | None = None,
+    endpoint: str | None = None,
+    failed_only: bool = False,
+    min_duration_ms: float | None = None,
+    trace_id: str | None = None,
+    timeframe_start: str | datetime = "now-1h",
+    timeframe_end: str | datetime | None = None,
+    sample_size: int = 500,
+    failing_traces: int = 20,
+    scan_limit_gb: float | None = None,
+) -> CapabilityResult[Span]:
+    """Spans matching the filters with whole-window figures and failing traces for origins."""
+    check_limit(sample_size, "sample_size", 10, 10_000)
+    check_limit(failing_traces, "failing_traces", 0, 200)
+    window = timeframe(timeframe_start, timeframe_end)
+    conditions = span_conditions(
+        service=service,
+        endpoint=endpoint,
+        failed_only=failed_only,
+        min_duration_ms=min_duration_ms,
+        trace=trace_id,
+    )
+    base = Query.fetch("spans", window, scan_limit_gb=scan_limit_gb).filter(*conditions)
+    queries: list[str] = []
+    duration = field_ref("duration")
+    overall_q = base.summarize(
+        [
+            ("count", func("count")),
+            ("failed", func("countIf", is_true("request.is_failed"))),
+            ("p50", func("percentile", duration, 50)),
+            ("p90", func("percentile", duration, 90)),
+            ("p99", func("percentile", duration, 99)),
+        ]
+    )
+    overall_result = await grail_query(client, CAPABILITY, overall_q, max_records=10, queries=queries)
+    row = overall_result.records[0] if overall_result.records else {}
+    overall: dict[str, float | int | None] = {
+        "count": as_int(row.get("count")) or 0,
+        "failed": as_int(row.get("failed")) or 0,
+    }
+    for key in ("p50", "p90", "p99"):
+        value = as_float(row.get(key))
+        overall[f"{key}_ms"] = None if value is None else value / 1e6
+    slow = await grail_query(
+        client,
+        CAPABILITY,
+        base.sort("duration", descending=True).limit(sample_size),
+        max_records=sample_size,
+        queries=queries,
+    )
+    raw: list[dict[str, Any]] = list(slow.records)
+    if failing_traces and not trace_id:
+        failing = await grail_query(
+            client,
+            CAPABILITY,
+            base.filter(is_true("request.is_failed"))
+            .summarize([("spans", func("count"))], by=["trace.id"])
+            .sort("spans", descending=True)
+            .limit(failing_traces),
+            max_records=failing_traces,
+            queries=queries,
+        )
+        ids = [str(r["trace.id"]) for r in failing.records if r.get("trace.id")]
+        if ids:
+            whole = await grail_query(
+                client,
+                CAPABILITY,
+                Query.fetch("spans", window, scan_limit_gb=scan_limit_gb)
+                .filter(in_("trace.id", ids))
+                .limit(10_000),
+                max_records=10_000,
+                queries=queries,
+            )
+            seen = {(r.get("trace.id"), r.get("span.id")) for r in raw}
+            raw.extend(r for r in whole.records if (r.get("trace.id"), r.get("span.id")) not in seen)
+    total = int(overall["count"] or 0)
+    return CapabilityResult(
+        capability=CAPABILITY,
+        records=to_models(Span, raw),
+        raw=raw,
+        query=queries[1],
+        grail=slow,
+        queries=queries,
+        truncated=total > len(raw),
+        limits={"sample_size": sample_size, "failing_traces": failing_traces},
+        total=total,
+        aggregates={"overall": overall},
+        summariser=lambda budget: summarise_traces(raw, budget=budget, grail=slow, overall=overall),
+    )
