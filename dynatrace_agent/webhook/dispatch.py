@@ -1,0 +1,368 @@
+"""Running investigations for queued alerts: runners and the worker pool that drives them.
+
+The HTTP handler only stores and queues; a :class:`Dispatcher` in the same process claims
+jobs from the store's queue (with a lease, so a crashed worker's job is picked up again),
+runs them through an :class:`InvestigationRunner` with bounded concurrency, and stores the
+report or retries with exponential backoff. Two runners exist:
+
+* :class:`InProcessRunner` imports a compiled LangGraph graph by import string and calls
+  ``graph.ainvoke({"problem": …}, context=…)`` with a client for the alert's environment;
+* :class:`LangGraphServerRunner` runs the graph on a LangGraph server through
+  ``langgraph-sdk`` (one thread per problem, deterministic UUID), the way to spread
+  investigations over more machines than one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import inspect
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import httpx
+
+from dynatrace_agent.errors import ConfigurationError, DynatraceAgentError
+from dynatrace_agent.webhook.store import AlertStore, Job
+
+__all__ = [
+    "ClientFactory",
+    "Dispatcher",
+    "InProcessRunner",
+    "InvestigationRunner",
+    "LangGraphServerRunner",
+    "RunnerError",
+    "load_object",
+    "settings_client_factory",
+]
+
+log = logging.getLogger("dynatrace_agent.webhook")
+
+#: Builds a Dynatrace client for an environment name (None: the default environment).
+ClientFactory = Callable[[str | None], Any]
+
+
+class RunnerError(DynatraceAgentError):
+    """An investigation run failed; the message says why (no secrets)."""
+
+
+class InvestigationRunner(Protocol):
+    """Runs one investigation and returns the report as JSON (contracts §7)."""
+
+    async def run(self, *, problem_id: str, environment: str, alert_id: str) -> dict[str, Any]: ...
+
+
+def load_object(ref: str) -> Any:
+    """Import ``package.module:attribute``; ``ConfigurationError`` saying what is wrong."""
+    module_name, _, attr = ref.partition(":")
+    if not module_name or not attr:
+        raise ConfigurationError(f"{ref!r} is not an import string of the form 'package.module:attribute'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigurationError(f"cannot import {module_name!r} for {ref!r}: {exc}") from None
+    obj = module
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ConfigurationError(f"{module_name!r} has no attribute {attr!r} (from {ref!r})") from None
+    return obj
+
+
+def settings_client_factory(config_path: str | None = None) -> ClientFactory:
+    """Clients built from the agent settings (``DT_AGENT_CONFIG`` / ``DT_*`` variables)."""
+
+    def build(environment: str | None) -> Any:
+        from dynatrace_agent.client import DynatraceClient
+        from dynatrace_agent.settings import load_settings
+
+        settings = load_settings(config_path=config_path)
+        return DynatraceClient(settings.environment(environment or None))
+
+    return build
+
+
+def _report_from(result: Any) -> dict[str, Any]:
+    if isinstance(result, dict):
+        report = result.get("report")
+        if isinstance(report, dict):
+            return report
+        if report is not None and hasattr(report, "model_dump"):
+            dumped = report.model_dump(mode="json")
+            if isinstance(dumped, dict):
+                return dumped
+    raise RunnerError("the investigation graph finished without a 'report' in its output state")
+
+
+class InProcessRunner:
+    """Runs the graph in this process; the graph and context class are loaded on first use."""
+
+    def __init__(
+        self,
+        graph_ref: str = "graphs.investigation.graph:graph",
+        client_factory: ClientFactory | None = None,
+        *,
+        context_ref: str = "graphs.investigation.context:InvestigationContext",
+    ) -> None:
+        self.graph_ref = graph_ref
+        self.context_ref = context_ref
+        self.client_factory = client_factory or settings_client_factory()
+        self._graph: Any = None
+        self._context_cls: Any = None
+
+    def _load(self) -> tuple[Any, Any]:
+        if self._graph is None:
+            graph = load_object(self.graph_ref)
+            if not hasattr(graph, "ainvoke"):
+                raise ConfigurationError(f"{self.graph_ref!r} is not a compiled graph (it has no ainvoke)")
+            self._context_cls = load_object(self.context_ref)
+            self._graph = graph
+        return self._graph, self._context_cls
+
+    async def run(self, *, problem_id: str, environment: str, alert_id: str) -> dict[str, Any]:
+        graph, context_cls = self._load()
+        client = self.client_factory(environment or None)
+        try:
+            context = context_cls(client=client, environment=environment or None)
+            result = await graph.ainvoke({"problem": problem_id}, context=context)
+        finally:
+            closer = getattr(client, "aclose", None)
+            if closer is not None:
+                with contextlib.suppress(Exception):
+                    await closer()
+        return _report_from(result)
+
+
+class LangGraphServerRunner:
+    """Runs the graph on a LangGraph server: one thread per problem, idempotent across retries.
+
+    The thread id is the alert id (``uuid5(NAMESPACE_URL, "integration:problem")``); the
+    thread is created with ``if_exists="do_nothing"`` and a thread that already holds a
+    report is not run again, so a retried or redelivered job never runs the graph twice
+    after a success. ``multitask_strategy="reject"`` makes the server refuse a second run
+    while one is in flight; the runner then waits for that run instead.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        graph_id: str = "investigation",
+        multitask_strategy: str = "reject",
+        *,
+        api_key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if multitask_strategy not in ("reject", "enqueue"):
+            raise ConfigurationError("multitask_strategy must be 'reject' or 'enqueue'")
+        self.url = url
+        self.graph_id = graph_id
+        self.multitask_strategy = multitask_strategy
+        self._api_key = api_key
+        self._headers = headers
+        self._client: Any = None
+
+    def _sdk(self) -> Any:
+        if self._client is None:
+            try:
+                from langgraph_sdk import get_client
+            except ImportError:
+                raise ConfigurationError(
+                    "the LangGraph server runner needs langgraph-sdk: pip install 'dynatrace-agent[server]'"
+                ) from None
+            self._client = get_client(url=self.url, api_key=self._api_key, headers=self._headers)
+        return self._client
+
+    @staticmethod
+    def thread_id(alert_id: str) -> str:
+        try:
+            return str(uuid.UUID(alert_id))
+        except ValueError:
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, alert_id))
+
+    async def run(self, *, problem_id: str, environment: str, alert_id: str) -> dict[str, Any]:
+        from langgraph_sdk.errors import APIError, ConflictError
+
+        client = self._sdk()
+        tid = self.thread_id(alert_id)
+        try:
+            await client.threads.create(
+                thread_id=tid, if_exists="do_nothing", metadata={"problem": problem_id, "alert_id": alert_id}
+            )
+            state = await client.threads.get_state(tid)
+            values = state.get("values") if isinstance(state, dict) else None
+            if isinstance(values, dict) and isinstance(values.get("report"), dict):
+                return dict(values["report"])  # a previous attempt finished: do not run again
+            try:
+                run = await client.runs.create(
+                    tid,
+                    self.graph_id,
+                    input={"problem": problem_id},
+                    context={"environment": environment or None},
+                    multitask_strategy=self.multitask_strategy,
+                    metadata={"alert_id": alert_id},
+                )
+                run_id = run["run_id"]
+            except ConflictError:
+                inflight = [
+                    r for r in await client.runs.list(tid, limit=10) if r["status"] in ("pending", "running")
+                ]
+                if not inflight:
+                    raise RunnerError(
+                        "the LangGraph server rejected the run but shows none in flight"
+                    ) from None
+                run_id = inflight[0]["run_id"]
+            await client.runs.join(tid, run_id)
+            finished = await client.runs.get(tid, run_id)
+            if finished.get("status") != "success":
+                raise RunnerError(f"the LangGraph server run ended with status {finished.get('status')!r}")
+            state = await client.threads.get_state(tid)
+        except APIError as exc:
+            raise RunnerError(
+                f"the LangGraph server at {self.url} failed: {type(exc).__name__}: {exc}"
+            ) from None
+        except (httpx.HTTPError, OSError) as exc:
+            raise RunnerError(
+                f"cannot reach the LangGraph server at {self.url}: {type(exc).__name__}: {exc}"
+            ) from None
+        return _report_from(state.get("values") if isinstance(state, dict) else None)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+
+class Dispatcher:
+    """Claims queued investigations from the store and runs them, ``concurrency`` at a time.
+
+    Every job is leased; while it runs the lease is renewed, so only a dead worker's jobs
+    expire and are claimed again (at-least-once). Failures are retried with exponential
+    backoff (``backoff_base_s * 2**(attempt-1)``, capped, with jitter) up to the job's
+    ``max_attempts``.
+    """
+
+    def __init__(
+        self,
+        store: AlertStore,
+        runner: InvestigationRunner,
+        *,
+        concurrency: int = 2,
+        lease_s: float = 120.0,
+        run_timeout_s: float = 900.0,
+        backoff_base_s: float = 5.0,
+        backoff_max_s: float = 300.0,
+        poll_interval_s: float = 1.0,
+        clock: Callable[[], float] = time.time,
+        on_finished: Callable[[Job, str], Awaitable[None] | None] | None = None,
+    ) -> None:
+        self.store = store
+        self.runner = runner
+        self.concurrency = concurrency
+        self.lease_s = lease_s
+        self.run_timeout_s = run_timeout_s
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self.poll_interval_s = poll_interval_s
+        self.clock = clock
+        self.on_finished = on_finished
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+        self.running = 0
+
+    def wake(self) -> None:
+        """Tell idle workers a job was queued (instead of waiting for the next poll)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._stopping = False
+        self._tasks = [
+            asyncio.create_task(self._worker(i), name=f"investigation-worker-{i}")
+            for i in range(self.concurrency)
+        ]
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+
+    def backoff(self, attempts: int) -> float:
+        delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** max(0, attempts - 1))
+        return float(delay * random.uniform(0.8, 1.2))
+
+    async def _worker(self, index: int) -> None:
+        worker = f"{self.worker_id}/{index}"
+        while not self._stopping:
+            try:
+                job = await self.store.claim(worker=worker, now=self.clock(), lease_s=self.lease_s)
+            except Exception as exc:  # store down: log and keep polling
+                log.warning("claiming an investigation failed: %s", exc)
+                job = None
+            if job is None:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+                continue
+            await self.run_job(job, worker)
+
+    async def run_job(self, job: Job, worker: str) -> str:
+        """Run one claimed job to its next state; returns 'done', 'retry' or 'failed'."""
+        self.running += 1
+        renew = asyncio.create_task(self._renew(job, worker))
+        outcome = "failed"
+        try:
+            report = await asyncio.wait_for(
+                self.runner.run(
+                    problem_id=job.problem_ref, environment=job.environment or "", alert_id=job.alert_id
+                ),
+                self.run_timeout_s,
+            )
+            renew.cancel()
+            await self.store.complete(alert_id=job.alert_id, worker=worker, now=self.clock(), report=report)
+            outcome = "done"
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            renew.cancel()
+            message = (
+                f"timed out after {self.run_timeout_s:.0f} s"
+                if isinstance(exc, TimeoutError)
+                else f"{type(exc).__name__}: {exc}"
+            )
+            retry_at = self.clock() + self.backoff(job.attempts) if job.attempts < job.max_attempts else None
+            outcome = "retry" if retry_at is not None else "failed"
+            log.warning("investigation of %s attempt %d failed: %s", job.problem_ref, job.attempts, message)
+            with contextlib.suppress(Exception):
+                await self.store.fail(
+                    alert_id=job.alert_id, worker=worker, now=self.clock(), error=message, retry_at=retry_at
+                )
+        finally:
+            renew.cancel()
+            self.running -= 1
+        if self.on_finished is not None:
+            result = self.on_finished(job, outcome)
+            if inspect.isawaitable(result):
+                await result
+        return outcome
+
+    async def _renew(self, job: Job, worker: str) -> None:
+        interval = max(0.05, self.lease_s / 3)
+        while True:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(Exception):
+                await self.store.renew(
+                    alert_id=job.alert_id, worker=worker, now=self.clock(), lease_s=self.lease_s
+                )

@@ -1,0 +1,60 @@
+"""Secret comparisons for the intake and the admin pages, all in constant time.
+
+The webhook URL secret identifies the integration; looking it up compares against every
+configured secret (never stopping at the first match) so response timing reveals neither
+which secrets exist nor how much of one was guessed. The admin session cookie is an HMAC of
+the admin token, so the token itself is never stored in the browser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+
+from pydantic import SecretStr
+
+from dynatrace_agent.webhook.config import Integration
+
+__all__ = [
+    "SESSION_COOKIE",
+    "bearer_matches",
+    "find_integration",
+    "session_value",
+    "tokens_equal",
+]
+
+SESSION_COOKIE = "dt_agent_session"
+
+
+def tokens_equal(given: str, expected: str) -> bool:
+    """Constant-time equality of two strings (digests first, so lengths leak nothing)."""
+    a = hashlib.sha256(given.encode("utf-8", "surrogatepass")).digest()
+    b = hashlib.sha256(expected.encode("utf-8", "surrogatepass")).digest()
+    return hmac.compare_digest(a, b)
+
+
+def find_integration(secret: str, integrations: Sequence[Integration]) -> Integration | None:
+    """The integration whose webhook secret is ``secret``, comparing against all of them."""
+    match: Integration | None = None
+    for integration in integrations:
+        if tokens_equal(secret, integration.webhook_secret.get_secret_value()) and match is None:
+            match = integration
+    return match
+
+
+def bearer_matches(authorization: str | None, secret: SecretStr) -> bool:
+    """Whether an ``Authorization`` header is ``Bearer <secret>`` (scheme case-insensitive)."""
+    if not authorization:
+        tokens_equal("", secret.get_secret_value())
+        return False
+    scheme, _, token = authorization.strip().partition(" ")
+    ok = tokens_equal(token.strip(), secret.get_secret_value())
+    return ok and scheme.lower() == "bearer"
+
+
+def session_value(admin_token: SecretStr) -> str:
+    """The login cookie value: an HMAC of a fixed label under the admin token."""
+    return hmac.new(
+        admin_token.get_secret_value().encode("utf-8"), b"dynatrace-agent alerts session v1", hashlib.sha256
+    ).hexdigest()

@@ -1,0 +1,176 @@
+"""The alert store interface: alerts, their notification history and the investigation queue.
+
+Two backends implement :class:`AlertStore` with the same SQL logic
+(:mod:`dynatrace_agent.webhook.store_sql`): SQLite in WAL mode for one instance
+(:mod:`.store_sqlite`) and PostgreSQL for several instances behind a load balancer
+(:mod:`.store_postgres`). Every method that changes data returns only after the change is
+committed, so the HTTP handler can acknowledge a notification the moment ``ingest`` returns.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, Protocol
+
+from dynatrace_agent.webhook.payloads import Notification
+
+__all__ = [
+    "Alert",
+    "AlertStore",
+    "IngestOutcome",
+    "InvestigationStatus",
+    "Job",
+    "NotificationRecord",
+    "QueuePolicy",
+    "StoreUnavailableError",
+    "alert_id_for",
+    "open_store",
+]
+
+IngestResult = Literal["created", "updated", "duplicate"]
+InvestigationStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+
+
+class StoreUnavailableError(RuntimeError):
+    """The store cannot take writes or reads now (closed, disk full, database down); retry later."""
+
+
+def alert_id_for(integration: str, problem_key: str) -> str:
+    """The alert's id: a UUID derived from integration and problem, equal on every instance.
+
+    The same UUID names the problem's LangGraph thread, so redeliveries and other instances
+    never start a second run for one problem.
+    """
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{integration}:{problem_key}"))
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    """How the investigation queue behaves; see ``WebhookConfig`` for the defaults' reasons."""
+
+    max_attempts: int = 3
+    cancel_on_resolve: bool = True
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What ``ingest`` did: the alert it touched and whether an investigation was queued."""
+
+    alert_id: str
+    result: IngestResult
+    enqueued: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed investigation: the worker owns it until its lease expires."""
+
+    alert_id: str
+    integration: str
+    environment: str | None
+    problem_ref: str
+    attempts: int
+    max_attempts: int
+
+
+@dataclass(frozen=True)
+class NotificationRecord:
+    """One received notification, kept verbatim as the alert's history."""
+
+    id: int
+    received_at: float
+    state: str
+    raw_state: str
+    body_hash: str
+    body: dict[str, Any]
+
+
+@dataclass
+class Alert:
+    """One problem of one integration, with its investigation's status."""
+
+    id: str
+    integration: str
+    environment: str | None
+    problem_key: str
+    problem_id: str | None
+    display_id: str | None
+    state: str
+    title: str | None
+    severity: str | None
+    impact: str | None
+    url: str | None
+    tags: list[str]
+    entities: list[dict[str, Any]]
+    root_cause: str | None
+    first_seen: float
+    last_seen: float
+    resolved_at: float | None
+    problem_start_ms: int | None
+    notification_count: int
+    duplicate_count: int
+    reopen_count: int
+    investigation_status: str | None = None
+    investigation_attempts: int = 0
+    investigation_error: str | None = None
+    report_at: float | None = None
+    report: dict[str, Any] | None = None
+    notifications: list[NotificationRecord] = field(default_factory=list)
+
+    def to_json(self, *, full: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        if not full:
+            data.pop("notifications")
+            data.pop("report")
+            data["has_report"] = self.report_at is not None
+        return data
+
+
+class AlertStore(Protocol):
+    """Durable alerts and investigation queue; each write commits before returning."""
+
+    policy: QueuePolicy
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    async def ping(self) -> None: ...
+
+    async def ingest(
+        self,
+        *,
+        integration: str,
+        environment: str | None,
+        notification: Notification,
+        body_hash: str,
+        received_at: float,
+    ) -> IngestOutcome: ...
+
+    async def claim(self, *, worker: str, now: float, lease_s: float) -> Job | None: ...
+    async def renew(self, *, alert_id: str, worker: str, now: float, lease_s: float) -> bool: ...
+    async def complete(self, *, alert_id: str, worker: str, now: float, report: dict[str, Any]) -> bool: ...
+    async def fail(
+        self, *, alert_id: str, worker: str, now: float, error: str, retry_at: float | None
+    ) -> bool: ...
+
+    async def list_alerts(self, *, limit: int = 200) -> list[Alert]: ...
+    async def get_alert(self, alert_id: str) -> Alert | None: ...
+    async def stats(self) -> dict[str, int]: ...
+
+
+def open_store(database: str, *, policy: QueuePolicy | None = None) -> AlertStore:
+    """The backend for ``database``: a ``postgresql://`` URL or a SQLite file path."""
+    policy = policy or QueuePolicy()
+    if database.startswith(("postgres://", "postgresql://")):
+        from dynatrace_agent.webhook.store_postgres import PostgresStore
+
+        return PostgresStore(database, policy=policy)
+    from dynatrace_agent.webhook.store_sqlite import SQLiteStore
+
+    return SQLiteStore(database, policy=policy)
+
+
+def dumps(value: Any) -> str:
+    """Compact ASCII JSON for the store's text columns (escapes NULs and lone surrogates)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=True, default=str)

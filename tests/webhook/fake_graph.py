@@ -1,0 +1,60 @@
+"""A tiny real LangGraph graph standing in for the investigation graph in webhook tests.
+
+It takes ``{"problem": ...}`` and a context like ``InvestigationContext`` and returns a
+report dict. Problems named ``FAIL…`` always raise; ``FLAKY…`` raise on their first run;
+``SLOW…`` take a second.
+Every run is recorded in ``RUNS`` (in-process) so tests can count investigations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+RUNS: list[dict[str, Any]] = []
+
+
+@dataclass
+class FakeContext:
+    client: Any = None
+    environment: str | None = None
+
+
+class State(TypedDict, total=False):
+    problem: str
+    report: dict[str, Any]
+
+
+async def investigate(state: State, runtime: Runtime[FakeContext]) -> dict[str, Any]:
+    problem = state["problem"]
+    ctx = runtime.context
+    environment = ctx.environment if ctx is not None and not isinstance(ctx, dict) else None
+    if isinstance(ctx, dict):
+        environment = ctx.get("environment")
+    RUNS.append({"problem": problem, "environment": environment})
+    if problem.startswith("SLOW"):
+        await asyncio.sleep(1.0)
+    if problem.startswith("FAIL"):
+        raise RuntimeError(f"cannot investigate {problem}")
+    if problem.startswith("FLAKY") and sum(1 for r in RUNS if r["problem"] == problem) == 1:
+        raise RuntimeError("transient failure")
+    client = getattr(ctx, "client", None)
+    return {
+        "report": {
+            "problem": problem,
+            "environment": environment,
+            "client": type(client).__name__ if client is not None else None,
+            "markdown": f"# Investigation of {problem}\n\n- root cause: **db-1**\n- <script>x</script>",
+        }
+    }
+
+
+builder = StateGraph(State, context_schema=FakeContext)
+builder.add_node("investigate", investigate)
+builder.add_edge(START, "investigate")
+builder.add_edge("investigate", END)
+graph = builder.compile()
