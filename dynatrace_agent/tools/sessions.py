@@ -1,0 +1,64 @@
+"""Real-user sessions from Grail: affected users, frustrated sessions, top errors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+
+from dynatrace_agent.capabilities import CapabilityResult, query_user_sessions
+from dynatrace_agent.tools.base import TIMEFRAME_END, TIMEFRAME_START, OneLine, ToolArgs, ToolSpec
+
+if TYPE_CHECKING:
+    from dynatrace_agent.client import DynatraceClient
+
+__all__ = ["QUERY_USER_SESSIONS", "QueryUserSessionsArgs"]
+
+
+class QueryUserSessionsArgs(ToolArgs):
+    """Which user sessions to look at."""
+
+    application: OneLine | None = Field(
+        default=None,
+        max_length=200,
+        description="Application name (e.g. www.shop.example) or application entity id (APPLICATION-…).",
+    )
+    frustrated_only: bool = Field(
+        default=False, description="Only sessions whose user experience was FRUSTRATED."
+    )
+    with_errors: bool = Field(default=False, description="Only sessions that had at least one error.")
+    user: OneLine | None = Field(
+        default=None, max_length=200, description="Only the sessions of this user id."
+    )
+    timeframe_start: str = Field(default="now-2h", description=TIMEFRAME_START)
+    timeframe_end: str | None = Field(default=None, description=TIMEFRAME_END)
+    max_sessions: int = Field(
+        default=5000, ge=1, le=100_000, description="At most this many sessions are read."
+    )
+
+
+async def _run(client: DynatraceClient, args: QueryUserSessionsArgs) -> CapabilityResult[Any]:
+    return await query_user_sessions(
+        client,
+        application=args.application,
+        frustrated_only=args.frustrated_only,
+        with_errors=args.with_errors,
+        user=args.user,
+        timeframe_start=args.timeframe_start,
+        timeframe_end=args.timeframe_end,
+        max_sessions=args.max_sessions,
+    )
+
+
+QUERY_USER_SESSIONS = ToolSpec(
+    name="dynatrace_query_user_sessions",
+    capability="user_sessions",
+    description=(
+        "Query real-user (RUM) sessions by application, frustrated only or with errors. Returns how many "
+        "users "
+        "and sessions were affected, the top errors, and example user ids and session ids."
+    ),
+    args_schema=QueryUserSessionsArgs,
+    run=_run,
+    empty_hint="List applications with dynatrace_list_entities (entity_type APPLICATION).",
+)

@@ -1,0 +1,43 @@
+"""Service-level objectives: targets, warnings, timeframes and SLI definitions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+
+from dynatrace_agent.capabilities import CapabilityResult, list_slos
+from dynatrace_agent.tools.base import OneLine, ToolArgs, ToolSpec
+
+if TYPE_CHECKING:
+    from dynatrace_agent.client import DynatraceClient
+
+__all__ = ["LIST_SLOS", "ListSlosArgs"]
+
+
+class ListSlosArgs(ToolArgs):
+    """Which SLOs to list."""
+
+    name_contains: OneLine | None = Field(
+        default=None,
+        max_length=100,
+        description="Only SLOs whose name contains this text, e.g. 'checkout' (no quotes).",
+    )
+    max_slos: int = Field(default=200, ge=1, le=500, description="At most this many SLOs.")
+
+
+async def _run(client: DynatraceClient, args: ListSlosArgs) -> CapabilityResult[Any]:
+    return await list_slos(client, name_contains=args.name_contains, max_slos=args.max_slos)
+
+
+LIST_SLOS = ToolSpec(
+    name="dynatrace_list_slos",
+    capability="slos",
+    description=(
+        "List the service-level objectives defined in Dynatrace: name, target and warning thresholds, "
+        "evaluation "
+        "timeframe and the SLI definition (what is measured)."
+    ),
+    args_schema=ListSlosArgs,
+    run=_run,
+)
