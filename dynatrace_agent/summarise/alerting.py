@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dynatrace_agent.summarise._common import Record, counts_line, shorten
-from dynatrace_agent.summarise.budget import DEFAULT_BUDGET, fit_sections, table_section, top_n
+from dynatrace_agent.summarise.budget import DEFAULT_BUDGET, Section, fit_sections, table_section, top_n
 
 __all__ = ["ANOMALY_DETECTORS_SCHEMA", "METRIC_EVENTS_SCHEMA", "normalise_rule", "summarise_alerting_rules"]
 
@@ -93,6 +93,8 @@ def _is_number(value: str) -> bool:
 
 def _condition(rule: Mapping[str, Any]) -> str:
     threshold = rule.get("threshold")
+    if isinstance(threshold, float) and threshold.is_integer():
+        threshold = int(threshold)
     return f"{rule.get('condition') or ''} {'' if threshold is None else threshold}".strip()
 
 
@@ -102,13 +104,84 @@ def _samples(violating: object, window: object) -> str | None:
     return f"{violating} of {window}"
 
 
+def _on(rule: Mapping[str, Any], chars: int = 90) -> str:
+    return shorten(str(rule.get("alerted_on") or "?"), chars)
+
+
+def _by_target(rules: Sequence[Mapping[str, Any]], limit: int) -> list[str]:
+    """Rules grouped by what they alert on: count, enabled, and their models with conditions."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for rule in rules:
+        groups.setdefault(_on(rule), []).append(rule)
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    lines = []
+    for target, members in ordered[:limit]:
+        enabled = sum(1 for r in members if r.get("enabled"))
+        how = Counter(" ".join(p for p in (str(r.get("model") or "?"), _condition(r)) if p) for r in members)
+        lines.append(f"- {target}: {len(members):,} rules, {enabled:,} enabled; {counts_line(how, 3)}")
+    return lines
+
+
+_COLUMNS = (
+    ("title", lambda r: r.get("title")),
+    ("enabled", lambda r: "yes" if r.get("enabled") else "no"),
+    ("kind", lambda r: r.get("kind")),
+    ("alerted on", lambda r: _on(r, 70)),
+    ("model", lambda r: r.get("model")),
+    ("condition", _condition),
+    ("violating samples", lambda r: r.get("samples")),
+    ("event type", lambda r: r.get("event_type")),
+)
+
+
+def _rules_table(rules: Sequence[Mapping[str, Any]], total: int) -> Section:
+    """A table of ``rules`` whose columns that hold one value for every row are said once above it."""
+    values = [[str(get(r) or "–") for _, get in _COLUMNS] for r in rules]
+    varying = [i for i in range(len(_COLUMNS)) if len({row[i] for row in values}) > 1 or i == 0]
+    shared = [f"{_COLUMNS[i][0]} {values[0][i]}" for i in range(len(_COLUMNS)) if i not in varying]
+    title = (
+        "Rules, one per alerted-on group in turn, enabled first"
+        + (f" (all rows: {'; '.join(shared)})" if shared else "")
+        + ":"
+    )
+    rows = [[row[i] for i in varying] + [r.get("object_id")] for row, r in zip(values, rules, strict=True)]
+    return table_section(
+        title,
+        [_COLUMNS[i][0] for i in varying] + ["objectId"],
+        rows,
+        noun="rules",
+        total=total,
+        max_cell_chars=160,
+    )
+
+
+def _spread(rules: Sequence[Mapping[str, Any]], count: int) -> list[Mapping[str, Any]]:
+    """``count`` rules, enabled ones first, taking turns across what they alert on (largest
+    group first) so the table shows one rule of each kind before a second of any."""
+    picked: list[Mapping[str, Any]] = []
+    for enabled in (True, False):
+        queues: dict[str, list[Mapping[str, Any]]] = {}
+        for rule in sorted(rules, key=lambda r: str(r.get("title") or "")):
+            if bool(rule.get("enabled")) == enabled:
+                queues.setdefault(_on(rule), []).append(rule)
+        turns = sorted(queues.values(), key=lambda q: -len(q))
+        depth = 0
+        while len(picked) < count and any(len(q) > depth for q in turns):
+            picked.extend(q[depth] for q in turns if len(q) > depth)
+            depth += 1
+    return sorted(picked[:count], key=lambda r: (not r.get("enabled"), _on(r), str(r.get("title") or "")))
+
+
 def summarise_alerting_rules(
     records: Sequence[Record],
     *,
     budget: int = DEFAULT_BUDGET,
     narrow: str | None = "enabled_only or a text filter",
 ) -> str:
-    """A table of alerting rules (raw settings objects or :func:`normalise_rule` output)."""
+    """Counts, rules grouped by what they alert on, then a table of rules with their objectIds.
+
+    Accepts raw settings objects or :func:`normalise_rule` output.
+    """
     rules = [normalise_rule(r) for r in records]
     if not rules:
         return fit_sections(
@@ -118,29 +191,18 @@ def summarise_alerting_rules(
             budget=budget,
         )
     kinds = Counter(str(r["kind"]) for r in rules)
+    models = Counter(str(r.get("model") or "?") for r in rules)
     enabled = sum(1 for r in rules if r.get("enabled"))
-    headline = f"{len(rules):,} alerting rules ({counts_line(kinds)}); {enabled:,} enabled"
-    rows = [
-        [
-            r.get("title"),
-            "yes" if r.get("enabled") else "no",
-            r.get("kind"),
-            shorten(str(r.get("alerted_on") or "?"), 110),
-            r.get("model"),
-            _condition(r),
-            r.get("samples"),
-            r.get("object_id"),
-        ]
-        for r in sorted(rules, key=lambda r: (not r.get("enabled"), str(r.get("title") or "")))[
-            : top_n(budget)
-        ]
-    ]
-    table = table_section(
-        None,
-        ["title", "enabled", "kind", "alerted on", "model", "condition", "violating samples", "objectId"],
-        rows,
-        noun="rules",
-        total=len(rules),
-        max_cell_chars=110,
+    headline = (
+        f"{len(rules):,} alerting rules ({counts_line(kinds)}); {enabled:,} enabled, "
+        f"{len(rules) - enabled:,} disabled; models: {counts_line(models, 4)}"
     )
-    return fit_sections(headline, [table], budget=budget, narrow=narrow)
+    targets = len({_on(r) for r in rules})
+    grouped = Section(
+        "What is alerted on (rules per metric or query):",
+        _by_target(rules, top_n(budget, per_item=250)),
+        noun="alerted-on groups",
+        total=targets,
+    )
+    table = _rules_table(_spread(rules, top_n(budget, per_item=300)), len(rules))
+    return fit_sections(headline, [grouped, table], budget=budget, narrow=narrow)

@@ -8,6 +8,11 @@ types), then for each data type compares
 - the summariser's throughput over *all* records (MB of record JSON per second),
 - whether every summary stayed within its budget (several budgets per type).
 
+Records carry the fields Dynatrace returns: change events as ``fetch events`` gives them
+(Events API v2 Davis events with ``dt.event.deployment.*``, SDLC events from the CD pipeline,
+repeating autoscaler and feature-flag events), alerting rules as the Settings API v2 lists them
+(``objectId, schemaId, schemaVersion, scope, summary, modified, value``, both schemas).
+
 Run: ``python -m evals.bench.bench_summaries [--logs N] [--spans N] [--json OUT]``.
 Targets: 100 % within budget, summaries ≥ 20× smaller than the raw records, ≥ 5 MB/s.
 """
@@ -15,6 +20,7 @@ Targets: 100 % within budget, summaries ≥ 20× smaller than the raw records, �
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import random
 import sys
@@ -170,20 +176,120 @@ def gen_bizevents(n: int, rng: random.Random) -> list[Record]:
     ]
 
 
+def _event_id(rng: random.Random, at: datetime) -> str:
+    """Davis-style event id: a signed 64-bit number, underscore, start in epoch ms."""
+    return f"{rng.getrandbits(63) - (1 << 62)}_{int(at.timestamp() * 1000)}"
+
+
+def _davis_change(rng: random.Random, at: datetime, kind: str, service: int, name: str) -> Record:
+    """A change event as ``fetch events`` returns one ingested through Events API v2."""
+    entity, svc = SERVICES[service]
+    return {
+        "timestamp": _iso(at),
+        "event.id": _event_id(rng, at),
+        "event.kind": "DAVIS_EVENT",
+        "event.type": kind,
+        "event.name": name,
+        "event.status": "CLOSED",
+        "event.status_transition": "CLOSED",
+        "event.start": _iso(at),
+        "event.end": _iso(at + timedelta(minutes=15)),
+        "event.provider": "EVENTS_REST_API_INGEST",
+        "dt.source_entity": entity,
+        "dt.entity.service": entity,
+        "dt.entity.service.name": svc,
+        "affected_entity_ids": [entity],
+        "affected_entity_types": ["dt.entity.service"],
+        "entity_tags": ["app:shop", f"team:{svc}", "env:production"],
+        "maintenance.is_under_maintenance": False,
+    }
+
+
 def gen_events(n: int, rng: random.Random) -> list[Record]:
-    return [
-        {
-            "timestamp": _iso(NOW - timedelta(minutes=i)),
-            "event.id": f"{rng.getrandbits(63)}_{i}",
-            "event.kind": "SDLC_EVENT",
-            "event.type": rng.choice(["CUSTOM_DEPLOYMENT", "CUSTOM_CONFIGURATION", "CUSTOM_INFO"]),
-            "event.name": f"Deploy {SERVICES[i % 8][1]} 2.{i}.0",
-            "dt.source_entity": SERVICES[i % 8][0],
-            "deployment.version": f"2.{i}.0",
-            "deployment.project": "shop",
-        }
-        for i in range(n)
-    ]
+    """A day of change events on a busy Kubernetes tenant, as the events capability fetches them.
+
+    Mostly autoscaler and other informational events that repeat, configuration changes
+    (feature flags), a few deployments per service through Events API v2 and the matching SDLC
+    events from the CD pipeline, and annotations; newest first, 22 h before to 2 h after ``NOW``.
+    """
+    versions = [rng.randrange(20, 90) for _ in SERVICES]
+    replicas = [rng.randrange(2, 6) for _ in SERVICES]
+    flags = ["new-pricing", "fast-checkout", "recommendations-v2", "cache-warmup"]
+    out: list[Record] = []
+    for i in range(n):
+        at = NOW + timedelta(hours=2) - timedelta(seconds=i * 86_400 / max(n, 1))
+        s = rng.randrange(len(SERVICES))
+        svc = SERVICES[s][1]
+        roll = rng.random()
+        if roll < 0.05:
+            versions[s] -= 1
+            version = f"2.{versions[s]}.0"
+            record = _davis_change(rng, at, "CUSTOM_DEPLOYMENT", s, f"Deploy {svc} {version}")
+            record.update(
+                {
+                    "dt.event.deployment.name": f"{svc} {version}",
+                    "dt.event.deployment.version": version,
+                    "dt.event.deployment.project": "shop",
+                    "dt.event.deployment.release_stage": "production",
+                    "dt.event.deployment.ci_back_link": f"https://ci.example.com/{svc}/builds/{9000 - i}",
+                }
+            )
+        elif roll < 0.10:
+            version = f"2.{versions[s]}.0"
+            started = at - timedelta(seconds=rng.randrange(30, 300))
+            record = {
+                "timestamp": _iso(at),
+                "event.id": _event_id(rng, at),
+                "event.kind": "SDLC_EVENT",
+                "event.category": "task",
+                "event.type": "deployment",
+                "event.status": "finished",
+                "event.provider": "argocd",
+                "start_time": _iso(started),
+                "end_time": _iso(at),
+                "duration": int((at - started).total_seconds() * 1e9),
+                "task.name": "sync",
+                "task.outcome": rng.choice(["success"] * 9 + ["failure"]),
+                "cicd.pipeline.id": f"shop-{svc}",
+                "cicd.pipeline.run.id": str(40_000 + n - i),
+                "deployment.name": svc,
+                "deployment.version": version,
+                "deployment.release_stage": "production",
+                "artifact.name": svc,
+                "artifact.version": version,
+                "vcs.repository.url.full": f"https://git.example.com/shop/{svc}",
+                "vcs.ref.head.revision": f"{rng.getrandbits(160):040x}",
+            }
+        elif roll < 0.25:
+            flag = flags[rng.randrange(len(flags))]
+            new = rng.choice(["true", "false"])
+            record = _davis_change(
+                rng, at, "CUSTOM_CONFIGURATION", s, f"Feature flag {svc}.{flag} set to {new}"
+            )
+            record.update(
+                {
+                    "config.key": f"{svc}.{flag}",
+                    "config.old_value": "false" if new == "true" else "true",
+                    "config.new_value": new,
+                    "changed.by": rng.choice(["flagd", "alice@example.com", "bob@example.com"]),
+                }
+            )
+        elif roll < 0.30:
+            record = _davis_change(rng, at, "CUSTOM_ANNOTATION", s, f"Load test on {svc} started")
+            record.update({"annotation.type": "load-test", "annotation.description": "k6 nightly, 200 VUs"})
+        else:
+            before = replicas[s]
+            replicas[s] = before + (1 if before <= 2 else -1 if before >= 12 else rng.choice([-1, 1]))
+            record = _davis_change(
+                rng,
+                at,
+                "CUSTOM_INFO",
+                s,
+                f"HorizontalPodAutoscaler scaled {svc} from {before} to {replicas[s]} replicas",
+            )
+            record.update({"k8s.namespace.name": "shop", "k8s.workload.name": svc, "source": "k8s-events"})
+        out.append(record)
+    return out
 
 
 def gen_metrics(n: int, rng: random.Random) -> list[Record]:
@@ -250,33 +356,172 @@ def gen_entities(n: int, rng: random.Random) -> list[Record]:
     ]
 
 
-def gen_rules(n: int, rng: random.Random) -> list[Record]:
-    return [
-        {
-            "objectId": f"vu9U3hXa3q0AAAABACpidWlsdGluOmFub21hbHktZGV0ZWN0aW9uLm1ldHJpYy1ldmVudHMA{i}",
-            "schemaId": "builtin:anomaly-detection.metric-events",
-            "scope": "environment",
-            "value": {
-                "enabled": i % 2 == 0,
-                "summary": f"High CPU {i}",
-                "queryDefinition": {
-                    "type": "METRIC_KEY",
-                    "metricKey": "builtin:host.cpu.usage",
-                    "aggregation": "AVG",
+def _object_id(rng: random.Random, schema: str) -> str:
+    """A settings objectId shaped like the Settings API v2's: base64url of a marker, the schema,
+    the scope and a UUID (e.g. ``vu9U3hXa3q0AAAABACpidWlsdGluOmFub21hbHkt…-71TeFdrerQ``)."""
+    uuid = f"{rng.getrandbits(128):032x}"
+    uuid = f"{uuid[:8]}-{uuid[8:12]}-{uuid[12:16]}-{uuid[16:20]}-{uuid[20:]}"
+    marker = b"\xbe\xefT\xde\x15\xda\xde\xad"
+    body = marker + b"\x00\x00\x00\x01\x00" + bytes([len(schema)]) + schema.encode()
+    body += b"\x00\x06tenant\x00\x06tenant\x00$" + uuid.encode() + marker
+    return base64.urlsafe_b64encode(body).decode().rstrip("=")
+
+
+_METRIC_RULES = [
+    ("builtin:host.cpu.usage", "dt.entity.host", "High CPU on {g} hosts", "RESOURCE", 90.0),
+    ("builtin:host.mem.usage", "dt.entity.host", "Memory pressure on {g} hosts", "RESOURCE", 85.0),
+    ("builtin:host.disk.usedPct", "dt.entity.host", "Disk almost full on {g}", "RESOURCE", 90.0),
+    ("builtin:service.response.time", "dt.entity.service", "Slow responses in {g}", "SLOWDOWN", 800_000.0),
+    ("builtin:service.errors.server.rate", "dt.entity.service", "Server errors in {g}", "ERROR", 5.0),
+    (
+        "builtin:kubernetes.workload.pods",
+        "dt.entity.cloud_application",
+        "Pods missing in {g}",
+        "AVAILABILITY",
+        1.0,
+    ),
+]
+_ZONES = ["prod-eu", "prod-us", "staging", "dev", "prod-apac", "dr"]
+_GROUPS = [
+    "checkout",
+    "payment",
+    "cart",
+    "frontend",
+    "inventory",
+    "shipping",
+    "auth",
+    "search",
+    "batch",
+    "edge",
+]
+_DQL_RULES = [
+    (
+        'fetch logs | filter loglevel == "ERROR" and dt.entity.service == "{e}" | '
+        "makeTimeseries errors = count(default: 0), interval: 1m",
+        "Error logs in {g}",
+    ),
+    (
+        'fetch bizevents | filter event.type == "order.placed" | '
+        "makeTimeseries orders = count(default: 0), interval: 1m",
+        "Order volume drop ({g})",
+    ),
+    (
+        "timeseries p90 = percentile(dt.service.request.response_time, 90), "
+        'filter: dt.entity.service == "{e}", interval: 1m',
+        "p90 latency of {g}",
+    ),
+]
+
+
+def _metric_event(rng: random.Random, i: int) -> Record:
+    """A ``builtin:anomaly-detection.metric-events`` settings object (Settings API v2 list item)."""
+    metric, dimension, title, event_type, threshold = _METRIC_RULES[i % len(_METRIC_RULES)]
+    group = _GROUPS[(i // len(_METRIC_RULES)) % len(_GROUPS)]
+    group += f" {_ZONES[(i // (len(_METRIC_RULES) * len(_GROUPS))) % len(_ZONES)]}"
+    model = rng.choice(["STATIC_THRESHOLD"] * 3 + ["AUTO_ADAPTIVE_THRESHOLD", "SEASONAL_BASELINE"])
+    props: dict[str, Any] = {
+        "type": model,
+        "alertCondition": "BELOW" if "missing" in title else "ABOVE",
+        "alertOnNoData": False,
+        "samples": 5,
+        "violatingSamples": rng.choice([3, 3, 4]),
+        "dealertingSamples": 5,
+    }
+    if model == "STATIC_THRESHOLD":
+        props["threshold"] = threshold
+    elif model == "AUTO_ADAPTIVE_THRESHOLD":
+        props["signalFluctuation"] = 1.0
+    else:
+        props["tolerance"] = 4.0
+    summary = title.format(g=group)
+    schema = "builtin:anomaly-detection.metric-events"
+    return {
+        "objectId": _object_id(rng, schema),
+        "schemaId": schema,
+        "schemaVersion": "1.0.12",
+        "scope": "environment",
+        "summary": summary,
+        "modified": 1740000000000 + i * 3_600_000,
+        "value": {
+            "enabled": rng.random() < 0.7,
+            "summary": summary,
+            "legacyId": None,
+            "queryDefinition": {
+                "type": "METRIC_KEY",
+                "metricKey": metric,
+                "aggregation": "AVG",
+                "queryOffset": None,
+                "entityFilter": {
+                    "dimensionKey": dimension,
+                    "conditions": [
+                        {"type": "TAG", "operator": "EQUALS", "value": f"team:{group.split()[0]}"}
+                    ],
                 },
-                "modelProperties": {
-                    "type": "STATIC_THRESHOLD",
-                    "threshold": 90.0,
-                    "alertCondition": "ABOVE",
-                    "samples": 5,
-                    "violatingSamples": 3,
-                    "dealertingSamples": 5,
-                },
-                "eventTemplate": {"title": "CPU", "eventType": "RESOURCE"},
+                "dimensionFilter": [],
             },
-        }
-        for i in range(n)
+            "modelProperties": props,
+            "eventTemplate": {
+                "title": summary,
+                "description": f"The {{metricname}} value was {{alert_condition}} normal on {group}.",
+                "eventType": event_type,
+                "davisMerge": True,
+                "metadata": [{"metadataKey": "team", "metadataValue": group.split()[0]}],
+            },
+            "eventEntityDimensionKey": dimension,
+        },
+    }
+
+
+def _anomaly_detector(rng: random.Random, i: int) -> Record:
+    """A ``builtin:davis.anomaly-detectors`` settings object (a Davis DQL custom alert)."""
+    query, title = _DQL_RULES[i % len(_DQL_RULES)]
+    service, group = SERVICES[i % len(SERVICES)]
+    name = title.format(g=group)
+    schema = "builtin:davis.anomaly-detectors"
+    analyzer = rng.choice(["StaticThreshold", "StaticThreshold", "AutoAdaptive"])
+    inputs = [
+        {"key": "query", "value": query.format(e=service)},
+        {"key": "alertCondition", "value": "BELOW" if "drop" in name else "ABOVE"},
+        {"key": "alertOnMissingData", "value": "false"},
+        {"key": "violatingSamples", "value": "3"},
+        {"key": "slidingWindow", "value": "5"},
+        {"key": "dealertingSamples", "value": "5"},
     ]
+    if analyzer == "StaticThreshold":
+        inputs.insert(1, {"key": "threshold", "value": str(rng.choice([20, 50, 100]))})
+    else:
+        inputs.insert(1, {"key": "numberOfSignalFluctuations", "value": "1"})
+    return {
+        "objectId": _object_id(rng, schema),
+        "schemaId": schema,
+        "schemaVersion": "1.0.6",
+        "scope": "environment",
+        "summary": name,
+        "modified": 1740000000000 + i * 3_600_000,
+        "value": {
+            "enabled": rng.random() < 0.8,
+            "title": name,
+            "description": f"Davis anomaly detector for {group}",
+            "source": "Davis Anomaly Detection",
+            "executionSettings": {"actor": f"{rng.getrandbits(128):032x}", "queryOffset": None},
+            "analyzer": {
+                "name": f"dt.statistics.ui.anomaly_detection.{analyzer}AnomalyDetectionAnalyzer",
+                "input": inputs,
+            },
+            "eventTemplate": {
+                "properties": [
+                    {"key": "event.type", "value": "CUSTOM_ALERT"},
+                    {"key": "event.name", "value": name},
+                    {"key": "dt.source_entity", "value": "{dims:dt.entity.service}"},
+                ]
+            },
+        },
+    }
+
+
+def gen_rules(n: int, rng: random.Random) -> list[Record]:
+    """Alerting rules as the Settings API lists them: 70 % metric events, 30 % anomaly detectors."""
+    return [_anomaly_detector(rng, i) if i % 10 >= 7 else _metric_event(rng, i) for i in range(n)]
 
 
 def gen_slos(n: int, rng: random.Random) -> list[Record]:

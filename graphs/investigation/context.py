@@ -1,0 +1,34 @@
+"""The run context (LangGraph ``context_schema``): what a caller provides besides the input.
+
+In-process callers pass a ``client`` (and optionally a chat ``model``); a LangGraph server
+passes only ``environment`` and the client is built from settings (contracts §6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dynatrace_agent.client import DynatraceClient
+
+__all__ = ["InvestigationContext"]
+
+
+@dataclass
+class InvestigationContext:
+    """Per-run dependencies and limits.
+
+    ``deadline_s`` bounds the whole run: a branch still running at the deadline is recorded as
+    a gap. ``token_budget`` bounds the evidence text the run produces for a model (shared by
+    the branches) and each follow-up tool result. ``tools`` overrides the toolkit used for
+    the synthesis node's follow-up calls; ``max_follow_up`` caps those calls.
+    """
+
+    environment: str | None = None
+    client: DynatraceClient | None = None
+    model: Any | None = None
+    deadline_s: float = 120.0
+    token_budget: int = 1500
+    tools: Sequence[Any] | None = None
+    max_follow_up: int = 2

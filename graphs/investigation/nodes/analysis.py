@@ -1,0 +1,97 @@
+"""Analysis node: combine the branches' evidence and rank the root-cause candidates.
+
+Pure and deterministic (``rank_root_causes``); this node only rebuilds the evidence models
+from the JSON state and stores the outcome.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from dynatrace_agent.analysis import (
+    Analysis,
+    Candidate,
+    ChangeEvent,
+    Citation,
+    Evidence,
+    Gap,
+    Impact,
+    LogStats,
+    MetricDeviation,
+    ProblemInfo,
+    TraceStats,
+    Window,
+    rank_root_causes,
+)
+from graphs.investigation.context import InvestigationContext
+from graphs.investigation.nodes.common import emit
+from graphs.investigation.state import InvestigationState
+
+__all__ = ["analysis_node", "evidence_from_state", "guard_blind_verdict"]
+
+
+def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def evidence_from_state(state: InvestigationState) -> Evidence:
+    """The typed evidence gathered so far (gaps and citations de-duplicated)."""
+    window = state.get("window")
+    candidates = [Candidate.model_validate(c) for c in state.get("candidates") or []]
+    ids = {c.entity_id for c in candidates}
+    changes = [ChangeEvent.model_validate(c) for c in state.get("changes") or []]
+    if ids:  # changes were fetched for the whole environment; keep those on candidates
+        changes = [c for c in changes if ids.intersection(c.entity_ids)]
+    return Evidence(
+        problem=ProblemInfo.model_validate(state["problem_info"]),
+        window=Window.model_validate(window) if window else None,
+        candidates=candidates,
+        changes=changes,
+        traces=[TraceStats.model_validate(t) for t in state.get("traces") or []],
+        logs=[LogStats.model_validate(lg) for lg in state.get("logs") or []],
+        metrics=[MetricDeviation.model_validate(m) for m in state.get("metrics") or []],
+        impact=Impact.model_validate(state.get("impact") or {}),
+        gaps=[Gap.model_validate(g) for g in _unique(list(state.get("gaps") or []))],
+        citations=[Citation.model_validate(c) for c in _unique(list(state.get("citations") or []))],
+    )
+
+
+def guard_blind_verdict(evidence: Evidence, analysis: Analysis) -> Analysis:
+    """No deviation data at all is not a false alarm: without traces, logs or metrics say "unknown".
+
+    The ranking concludes ``none`` when nothing deviates; when nothing *could be seen* (every
+    deviation source was a gap) that conclusion would be confident and wrong, so the
+    false-alarm flag is lifted and the confidence capped.
+    """
+    blind = not (evidence.traces or evidence.logs or evidence.metrics)
+    if not blind or not evidence.gaps or not analysis.false_alarm:
+        return analysis
+    fixed = analysis.model_copy(deep=True)
+    fixed.false_alarm = False
+    fixed.confidence = min(fixed.confidence, 0.2)
+    fixed.summary = (
+        "No traces, logs or metrics could be read, so deviations could not be checked; the ranking rests "
+        "on the problem, its entities and Davis's hint only."
+    )
+    return fixed
+
+
+async def analysis_node(state: InvestigationState, runtime: Runtime[InvestigationContext]) -> dict[str, Any]:
+    """Rank the candidates."""
+    emit(runtime, "analysis", "started")
+    evidence = evidence_from_state(state)
+    analysis = guard_blind_verdict(evidence, rank_root_causes(evidence))
+    top = analysis.ranked[0] if analysis.ranked else None
+    detail = (
+        f"top: {top.name or top.entity_id} ({analysis.category}, confidence {analysis.confidence:.0%})"
+        if top
+        else "no candidate"
+    )
+    emit(runtime, "analysis", "done", detail)
+    return {"analysis": analysis.model_dump(mode="json")}

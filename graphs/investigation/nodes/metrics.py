@@ -1,0 +1,144 @@
+"""Metrics branch: response time, failures, throughput, CPU, memory, disk, network, throttling.
+
+One ``timeseries`` per entity kind (services, hosts, process groups, Kubernetes throttling),
+restricted to the candidates and split by entity, so Grail does the aggregation and one
+request answers for every candidate of that kind. Each group that fails is its own gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from dynatrace_agent.analysis import MetricDeviation
+from dynatrace_agent.analysis.signals import metric_deviations
+from dynatrace_agent.capabilities import CapabilityResult, query_metrics
+from dynatrace_agent.client import DynatraceClient
+from graphs.investigation.context import InvestigationContext
+from graphs.investigation.nodes.common import Collector, names_of, no_window_gap, run_branch, window_of
+from graphs.investigation.state import InvestigationState
+
+__all__ = ["METRIC_GROUPS", "combine_updates", "metrics_node", "topology_and_metrics_node"]
+
+CAPABILITY = "metrics"
+#: (group, entity type of the candidates, metric keys, dimension to split by)
+METRIC_GROUPS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    (
+        "service metrics",
+        "SERVICE",
+        ("dt.service.request.response_time", "dt.service.request.failure_count", "dt.service.request.count"),
+        "dt.entity.service",
+    ),
+    (
+        "host metrics",
+        "HOST",
+        (
+            "dt.host.cpu.usage",
+            "dt.host.memory.usage",
+            "dt.host.disk.used.percent",
+            "dt.host.net.nic.packets.dropped",
+        ),
+        "dt.entity.host",
+    ),
+    ("process metrics", "PROCESS_GROUP", ("dt.process.cpu.usage",), "dt.entity.process_group"),
+    ("throttling", "SERVICE", ("dt.kubernetes.container.cpu_throttled",), "dt.entity.service"),
+)
+_MAX_IDS = 50
+
+
+def _lines(deviations: list[MetricDeviation], names: dict[str, str]) -> list[str]:
+    ranked = sorted(deviations, key=lambda m: -abs(m.z_score or 0.0))
+    lines = []
+    for i, m in enumerate(ranked, 1):
+        label = names.get(m.entity_id or "", m.entity_id or "?")
+        z = f"z={m.z_score:+.1f}" if m.z_score is not None else "no baseline"
+        lines.append(
+            f"[M{i}] {label} ({m.entity_id}) {m.metric_key}: "
+            f"{_num(m.baseline_mean)} → {_num(m.incident_mean)}"
+            f" (max {_num(m.incident_max)}{' ' + m.unit if m.unit else ''}, {z})"
+        )
+    return lines
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+async def _gather(
+    client: DynatraceClient, state: InvestigationState, ctx: InvestigationContext, out: Collector
+) -> None:
+    window = window_of(state)
+    if window is None:
+        out.gaps.append(no_window_gap(CAPABILITY))
+        return
+    candidates = state.get("candidates") or []
+    total_minutes = window.baseline_minutes + window.incident_minutes
+    interval = "1m" if total_minutes <= 240 else "5m"
+    calls = []
+    labels = []
+    for label, etype, keys, _dim in METRIC_GROUPS:
+        ids = [c["entity_id"] for c in candidates if (c.get("type") or "").upper() == etype][:_MAX_IDS]
+        if not ids:
+            continue
+        labels.append(label)
+        calls.append(
+            out.attempt(
+                CAPABILITY,
+                query_metrics(
+                    client,
+                    list(keys),
+                    entity_ids=ids,
+                    timeframe_start=window.baseline_start,
+                    timeframe_end=window.incident_end,
+                    interval=interval,
+                    max_series=500,
+                ),
+                label,
+            )
+        )
+    results: list[CapabilityResult[Any] | None] = list(await asyncio.gather(*calls))
+    deviations: list[MetricDeviation] = []
+    for result in results:
+        if result is not None:
+            deviations += metric_deviations(result.raw, window, source=result.query)
+    if calls and all(r is None for r in results):
+        return  # every group failed; each is a gap already
+    out.update["metrics"] = [m.model_dump(mode="json") for m in deviations]
+    lines = _lines(deviations, names_of(state))
+    out.lines.extend(lines or ["[M0] no metric series for the candidates in the window"])
+
+
+async def metrics_node(state: InvestigationState, runtime: Runtime[InvestigationContext]) -> dict[str, Any]:
+    """Metric deviations of the candidates against the baseline (``state`` must hold the candidates)."""
+    return await run_branch("metrics", _gather, state, runtime)
+
+
+def combine_updates(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """Two branch updates as one, with the reducers' semantics (lists added, dicts merged, sums)."""
+    merged = {**first, **second}
+    for key in ("gaps", "citations"):
+        merged[key] = [*first.get(key, []), *second.get(key, [])]
+    for key in ("digests", "branch_ms"):
+        merged[key] = {**first.get(key, {}), **second.get(key, {})}
+    merged["tool_output_tokens"] = first.get("tool_output_tokens", 0) + second.get("tool_output_tokens", 0)
+    return merged
+
+
+async def topology_and_metrics_node(
+    state: InvestigationState, runtime: Runtime[InvestigationContext]
+) -> dict[str, Any]:
+    """Find the candidates, then ask for their metrics, in one node.
+
+    LangGraph runs nodes in supersteps: a separate metrics node after the topology node would
+    wait for the slowest branch of the first step (traces) before starting. Chaining the two
+    inside one node lets the metrics start as soon as the candidates are known.
+    """
+    from graphs.investigation.nodes.topology import topology_node
+
+    found = await topology_node(state, runtime)
+    with_candidates: InvestigationState = {**state, "candidates": found.get("candidates", [])}
+    return combine_updates(found, await metrics_node(with_candidates, runtime))
