@@ -12,8 +12,7 @@ that may move. ``__all__`` is pinned by ``tests/test_public_api.py``.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"  # before the imports: submodules read it (User-Agent)
-
+from dynatrace_agent._version import __version__
 from dynatrace_agent.case import IncidentCase, load_case
 from dynatrace_agent.client import ConnectionReport, DynatraceClient, QueryResult, test_connection
 from dynatrace_agent.errors import (

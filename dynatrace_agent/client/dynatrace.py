@@ -12,7 +12,7 @@ from types import TracebackType
 
 import httpx
 
-from dynatrace_agent import __version__
+from dynatrace_agent._version import __version__
 from dynatrace_agent.client.auth import OAuthTokenProvider
 from dynatrace_agent.client.environment import EnvironmentAPI
 from dynatrace_agent.client.grail import GrailAPI
