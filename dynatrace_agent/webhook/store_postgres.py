@@ -15,9 +15,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from dynatrace_agent.errors import ConfigurationError
-from dynatrace_agent.webhook.payloads import Notification
-from dynatrace_agent.webhook.store import Alert, IngestOutcome, Job, QueuePolicy, StoreUnavailableError
-from dynatrace_agent.webhook.store_sql import SCHEMA_POSTGRES, SqlCore
+from dynatrace_agent.webhook.store import QueuePolicy, StoreUnavailableError
+from dynatrace_agent.webhook.store_sql import SCHEMA_POSTGRES, SqlBackedStore, SqlCore
 
 __all__ = ["PostgresStore"]
 
@@ -25,7 +24,7 @@ T = TypeVar("T")
 _SCHEMA_LOCK = 724_201_311  # advisory lock id: one instance creates the schema at a time
 
 
-class PostgresStore:
+class PostgresStore(SqlBackedStore):
     """``AlertStore`` on PostgreSQL (``postgresql://user@host/db``); ``pool_size`` connections."""
 
     def __init__(self, url: str, *, policy: QueuePolicy | None = None, pool_size: int = 4) -> None:
@@ -113,7 +112,7 @@ class PostgresStore:
         else:
             self._pool.put(conn)
 
-    async def _run(self, fn: Callable[[Any], T]) -> T:
+    async def _write(self, fn: Callable[[Any], T]) -> T:
         if self._closed:
             raise StoreUnavailableError("the alert store is closed")
         import psycopg
@@ -137,61 +136,9 @@ class PostgresStore:
 
         return await asyncio.to_thread(work)
 
-    # -- AlertStore --------------------------------------------------------------------
-
-    async def ping(self) -> None:
-        await self._run(lambda c: c.execute("SELECT 1").fetchone())
-
-    async def ingest(
-        self,
-        *,
-        integration: str,
-        environment: str | None,
-        notification: Notification,
-        body_hash: str,
-        received_at: float,
-    ) -> IngestOutcome:
-        return await self._run(
-            lambda c: self._core.ingest(
-                c,
-                integration=integration,
-                environment=environment,
-                n=notification,
-                body_hash=body_hash,
-                received_at=received_at,
-            )
-        )
-
-    async def claim(self, *, worker: str, now: float, lease_s: float) -> Job | None:
-        return await self._run(lambda c: self._core.claim(c, worker=worker, now=now, lease_s=lease_s))
-
-    async def renew(self, *, alert_id: str, worker: str, now: float, lease_s: float) -> bool:
-        return await self._run(
-            lambda c: self._core.renew(c, alert_id=alert_id, worker=worker, now=now, lease_s=lease_s)
-        )
-
-    async def complete(self, *, alert_id: str, worker: str, now: float, report: dict[str, Any]) -> bool:
-        return await self._run(
-            lambda c: self._core.complete(c, alert_id=alert_id, worker=worker, now=now, report=report)
-        )
-
-    async def fail(
-        self, *, alert_id: str, worker: str, now: float, error: str, retry_at: float | None
-    ) -> bool:
-        return await self._run(
-            lambda c: self._core.fail(
-                c, alert_id=alert_id, worker=worker, now=now, error=error, retry_at=retry_at
-            )
-        )
-
-    async def list_alerts(self, *, limit: int = 200) -> list[Alert]:
-        return await self._run(lambda c: self._core.list_alerts(c, limit=limit))
-
-    async def get_alert(self, alert_id: str) -> Alert | None:
-        return await self._run(lambda c: self._core.get_alert(c, alert_id))
-
-    async def stats(self) -> dict[str, int]:
-        return await self._run(self._core.stats)
+    async def _read(self, fn: Callable[[Any], T]) -> T:
+        # Reads and writes both run as one short transaction on a pooled connection.
+        return await self._write(fn)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -20,8 +20,8 @@ Alert state machine (per integration and problem):
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from dynatrace_agent.webhook.payloads import Notification
 from dynatrace_agent.webhook.store import (
@@ -33,6 +33,8 @@ from dynatrace_agent.webhook.store import (
     alert_id_for,
     dumps,
 )
+
+T = TypeVar("T")
 
 __all__ = ["SCHEMA_POSTGRES", "SCHEMA_SQLITE", "Connection", "SqlCore"]
 
@@ -464,3 +466,74 @@ class SqlCore:
         ).fetchall():
             out[f"investigations_{status}"] = int(count)
         return out
+
+
+class SqlBackedStore:
+    """The ``AlertStore`` methods, written once over :class:`SqlCore`.
+
+    A backend supplies how a statement runs: ``_write`` for changes (SQLite funnels them
+    through its writer thread; PostgreSQL runs one transaction per call) and ``_read`` for
+    queries. Everything else is the same SQL on both databases.
+    """
+
+    _core: SqlCore
+
+    async def _write(self, fn: Callable[[Any], T]) -> T:
+        raise NotImplementedError
+
+    async def _read(self, fn: Callable[[Any], T]) -> T:
+        raise NotImplementedError
+
+    async def ping(self) -> None:
+        await self._read(lambda c: c.execute("SELECT 1").fetchone())
+
+    async def ingest(
+        self,
+        *,
+        integration: str,
+        environment: str | None,
+        notification: Notification,
+        body_hash: str,
+        received_at: float,
+    ) -> IngestOutcome:
+        return await self._write(
+            lambda c: self._core.ingest(
+                c,
+                integration=integration,
+                environment=environment,
+                n=notification,
+                body_hash=body_hash,
+                received_at=received_at,
+            )
+        )
+
+    async def claim(self, *, worker: str, now: float, lease_s: float) -> Job | None:
+        return await self._write(lambda c: self._core.claim(c, worker=worker, now=now, lease_s=lease_s))
+
+    async def renew(self, *, alert_id: str, worker: str, now: float, lease_s: float) -> bool:
+        return await self._write(
+            lambda c: self._core.renew(c, alert_id=alert_id, worker=worker, now=now, lease_s=lease_s)
+        )
+
+    async def complete(self, *, alert_id: str, worker: str, now: float, report: dict[str, Any]) -> bool:
+        return await self._write(
+            lambda c: self._core.complete(c, alert_id=alert_id, worker=worker, now=now, report=report)
+        )
+
+    async def fail(
+        self, *, alert_id: str, worker: str, now: float, error: str, retry_at: float | None
+    ) -> bool:
+        return await self._write(
+            lambda c: self._core.fail(
+                c, alert_id=alert_id, worker=worker, now=now, error=error, retry_at=retry_at
+            )
+        )
+
+    async def list_alerts(self, *, limit: int = 200) -> list[Alert]:
+        return await self._read(lambda c: self._core.list_alerts(c, limit=limit))
+
+    async def get_alert(self, alert_id: str) -> Alert | None:
+        return await self._read(lambda c: self._core.get_alert(c, alert_id))
+
+    async def stats(self) -> dict[str, int]:
+        return await self._read(self._core.stats)

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dynatrace_agent.errors import ConfigurationError
-from dynatrace_agent.webhook.payloads import Notification
-from dynatrace_agent.webhook.store import Alert, IngestOutcome, Job, QueuePolicy, StoreUnavailableError
-from dynatrace_agent.webhook.store_sql import SCHEMA_SQLITE, SqlCore
+from dynatrace_agent.webhook.store import QueuePolicy, StoreUnavailableError
+from dynatrace_agent.webhook.store_sql import SCHEMA_SQLITE, SqlBackedStore, SqlCore
 
 __all__ = ["SQLiteStore"]
 
@@ -32,7 +31,7 @@ _BATCH = 512
 _Item = tuple[Callable[[sqlite3.Connection], Any], asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
 
 
-class SQLiteStore:
+class SQLiteStore(SqlBackedStore):
     """``AlertStore`` on a SQLite file; ``synchronous`` is ``FULL`` (fsync per commit) by default."""
 
     def __init__(
@@ -136,7 +135,7 @@ class SQLiteStore:
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
                 loop.call_soon_threadsafe(_settle_all, settled)
 
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _write(self, fn: Callable[[Any], T]) -> T:
         if self._closed:
             raise StoreUnavailableError("the alert store is closed")
         loop = asyncio.get_running_loop()
@@ -144,7 +143,7 @@ class SQLiteStore:
         self._queue.put((fn, loop, fut))
         return await fut
 
-    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _read(self, fn: Callable[[Any], T]) -> T:
         if self._closed or self._reader is None:
             raise StoreUnavailableError("the alert store is closed")
         reader = self._reader
@@ -158,62 +157,6 @@ class SQLiteStore:
                     reader.execute("COMMIT")
 
         return await asyncio.to_thread(run)
-
-    # -- AlertStore --------------------------------------------------------------------
-
-    async def ping(self) -> None:
-        await self._read(lambda c: c.execute("SELECT 1").fetchone())
-
-    async def ingest(
-        self,
-        *,
-        integration: str,
-        environment: str | None,
-        notification: Notification,
-        body_hash: str,
-        received_at: float,
-    ) -> IngestOutcome:
-        return await self._write(
-            lambda c: self._core.ingest(
-                c,
-                integration=integration,
-                environment=environment,
-                n=notification,
-                body_hash=body_hash,
-                received_at=received_at,
-            )
-        )
-
-    async def claim(self, *, worker: str, now: float, lease_s: float) -> Job | None:
-        return await self._write(lambda c: self._core.claim(c, worker=worker, now=now, lease_s=lease_s))
-
-    async def renew(self, *, alert_id: str, worker: str, now: float, lease_s: float) -> bool:
-        return await self._write(
-            lambda c: self._core.renew(c, alert_id=alert_id, worker=worker, now=now, lease_s=lease_s)
-        )
-
-    async def complete(self, *, alert_id: str, worker: str, now: float, report: dict[str, Any]) -> bool:
-        return await self._write(
-            lambda c: self._core.complete(c, alert_id=alert_id, worker=worker, now=now, report=report)
-        )
-
-    async def fail(
-        self, *, alert_id: str, worker: str, now: float, error: str, retry_at: float | None
-    ) -> bool:
-        return await self._write(
-            lambda c: self._core.fail(
-                c, alert_id=alert_id, worker=worker, now=now, error=error, retry_at=retry_at
-            )
-        )
-
-    async def list_alerts(self, *, limit: int = 200) -> list[Alert]:
-        return await self._read(lambda c: self._core.list_alerts(c, limit=limit))
-
-    async def get_alert(self, alert_id: str) -> Alert | None:
-        return await self._read(lambda c: self._core.get_alert(c, alert_id))
-
-    async def stats(self) -> dict[str, int]:
-        return await self._read(self._core.stats)
 
 
 def _settle_all(settled: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
