@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--repeat", type=int, default=1, help="run every case N times")
     parser.add_argument("--model", help="provider:model for the narrative and the judge (optional)")
     parser.add_argument(
-        "--min-ac1-from",
+        "--threshold",
         type=Path,
         help='a JSON threshold file ({"ac_at_1": 0.8, ...}); exit 1 when a metric falls below it',
     )
@@ -70,11 +70,11 @@ def _run(args: argparse.Namespace) -> int:
     if not results["cases"]:
         print("error: no case folders found", file=sys.stderr)
         return 1
-    if args.min_ac1_from:
+    if args.threshold:
         try:
-            threshold = json.loads(args.min_ac1_from.read_text(encoding="utf-8"))
+            threshold = json.loads(args.threshold.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ConfigurationError(f"cannot read threshold file {args.min_ac1_from}: {exc}") from exc
+            raise ConfigurationError(f"cannot read threshold file {args.threshold}: {exc}") from exc
         failures = harness.check_threshold(results, threshold)
         for failure in failures:
             print(f"regression: {failure}", file=sys.stderr)
