@@ -17,7 +17,7 @@ TOML shape::
     api_token = "dt0c01...."                         # or api_token_env = "PROD_DT_TOKEN"
     oauth_client_id = "dt0s02...."
     oauth_client_secret = "dt0s02...."               # or oauth_client_secret_env = "..."
-    account_urn = "urn:dtaccount:<uuid>"             # optional
+    account_urn = "urn:dtaccount:<uuid>"             # with the OAuth client
     sso_url = "https://sso.dynatrace.com/sso/oauth2/token"   # optional
     platform_url = "https://abc12345.apps.dynatrace.com"     # optional override
 
@@ -367,8 +367,8 @@ class EnvironmentSettings(BaseModel):
 
     @property
     def has_oauth(self) -> bool:
-        """OAuth client credentials are complete (client id and secret; the account URN is optional)."""
-        return bool(self.oauth_client_id and self.oauth_client_secret)
+        """OAuth client credentials are complete: client id, client secret and account URN."""
+        return bool(self.oauth_client_id and self.oauth_client_secret and self.account_urn)
 
     @property
     def oauth_problem(self) -> str | None:
@@ -376,14 +376,15 @@ class EnvironmentSettings(BaseModel):
         present = {
             "oauth_client_id": bool(self.oauth_client_id),
             "oauth_client_secret": self.oauth_client_secret is not None,
+            "account_urn": bool(self.account_urn),
         }
-        if all(present.values()) or (not any(present.values()) and not self.account_urn):
+        if all(present.values()) or not any(present.values()):
             return None
         missing = [_field(name) for name, ok in present.items() if not ok]
         return (
             f"OAuth client credentials are incomplete: {' and '.join(missing)} "
-            f"{'is' if len(missing) == 1 else 'are'} missing. Set the OAuth client id and secret "
-            "(and optionally the account URN) together, or none of them to use the Environment API only."
+            f"{'is' if len(missing) == 1 else 'are'} missing. Set the OAuth client id, secret "
+            "and the account URN together, or none of them to use the Environment API only."
         )
 
 

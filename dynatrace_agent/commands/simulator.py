@@ -18,7 +18,6 @@ from dynatrace_agent.errors import ConfigurationError
 __all__ = ["options_from_args", "register"]
 
 #: A placeholder account URN: the simulator does not check it, clients may want one.
-SIMULATOR_ACCOUNT_URN = "urn:dtaccount:00000000-0000-4000-8000-000000000000"
 
 
 def register(subparsers: Any) -> None:
@@ -117,7 +116,7 @@ def environment_lines(options: Any, base_url: str) -> list[str]:
             f"export DT_OAUTH_CLIENT_ID={options.oauth_client_id}",
             f"export DT_OAUTH_CLIENT_SECRET={options.oauth_client_secret}",
             f"export DT_SSO_URL={base_url}/sso/oauth2/token",
-            f"export DT_ACCOUNT_URN={SIMULATOR_ACCOUNT_URN}",
+            f"export DT_ACCOUNT_URN={options.account_urn}",
         ]
     return lines
 

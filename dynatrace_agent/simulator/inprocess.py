@@ -44,6 +44,7 @@ def simulator_settings(
     if opts.oauth_enabled:
         fields["oauth_client_id"] = opts.oauth_client_id
         fields["oauth_client_secret"] = SecretStr(opts.oauth_client_secret)
+        fields["account_urn"] = opts.account_urn
     return EnvironmentSettings.model_validate(fields)
 
 

@@ -21,6 +21,7 @@ __all__ = [
 DEFAULT_API_TOKEN = "dt0c01.SIMULATOR.TOKEN"
 DEFAULT_OAUTH_CLIENT_ID = "dt0s02.SIMULATOR"
 DEFAULT_OAUTH_CLIENT_SECRET = "dt0s02.SIMULATOR.SECRET"
+DEFAULT_ACCOUNT_URN = "urn:dtaccount:00000000-0000-4000-8000-000000000000"
 
 #: Classic API-token scopes the simulator knows; "all granted" means these.
 ALL_TOKEN_SCOPES = frozenset(
@@ -78,6 +79,7 @@ class SimulatorOptions:
     token_scopes: set[str] | None = None
     oauth_client_id: str = DEFAULT_OAUTH_CLIENT_ID
     oauth_client_secret: str = DEFAULT_OAUTH_CLIENT_SECRET
+    account_urn: str = DEFAULT_ACCOUNT_URN
     oauth_scopes: set[str] | None = None
     oauth_enabled: bool = True
     latency_ms: int = 0

@@ -19,6 +19,7 @@ SECRETS = ("SUPERSECRETAPITOKENVALUE", "SUPERSECRETOAUTHVALUE", "ACCESS-TOKEN-SE
 CLASSIC = "https://abc12345.live.dynatrace.com"
 PLATFORM = "https://abc12345.apps.dynatrace.com"
 SSO = "https://sso.dynatrace.com/sso/oauth2/token"
+ACCOUNT_URN = "urn:dtaccount:12345678-1234-1234-1234-123456789abc"
 QUERY = f"{PLATFORM}/platform/storage/query/v1"
 
 
@@ -29,8 +30,11 @@ def make_settings(**overrides: Any) -> EnvironmentSettings:
         "api_token": API_TOKEN,
         "oauth_client_id": CLIENT_ID,
         "oauth_client_secret": CLIENT_SECRET,
+        "account_urn": ACCOUNT_URN,
     }
     values.update(overrides)
+    if "account_urn" not in overrides and not (values["oauth_client_id"] and values["oauth_client_secret"]):
+        values["account_urn"] = None  # the three OAuth fields go together
     return EnvironmentSettings(**{k: v for k, v in values.items() if v is not None})
 
 

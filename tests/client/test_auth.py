@@ -15,6 +15,7 @@ from dynatrace_agent.client.auth import OAuthTokenProvider
 from dynatrace_agent.errors import AuthenticationError, MissingScopeError
 
 from .conftest import (
+    ACCOUNT_URN,
     CLASSIC,
     CLIENT_ID,
     CLIENT_SECRET,
@@ -47,8 +48,8 @@ async def test_token_request_is_a_client_credentials_form_post(
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
         "scope": "storage:buckets:read storage:logs:read",
+        "resource": ACCOUNT_URN,
     }
-    assert "resource" not in form(request)
 
 
 async def test_resource_is_the_account_urn_when_set(

@@ -16,6 +16,7 @@ from dynatrace_agent.client import CAPABILITY_SCOPES, ConnectionReport, Status, 
 from dynatrace_agent.client.http import RetryPolicy
 
 from .conftest import (
+    ACCOUNT_URN,
     API_TOKEN,
     CLASSIC,
     CLIENT_ID,
@@ -257,6 +258,7 @@ def dt_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("DT_API_TOKEN", API_TOKEN)
     monkeypatch.setenv("DT_OAUTH_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("DT_OAUTH_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("DT_ACCOUNT_URN", ACCOUNT_URN)
     yield
 
 

@@ -74,6 +74,7 @@ def test_investigate_uses_the_configured_environment(
         'default = "sim"\n[environments.sim]\nenvironment_url = "http://127.0.0.1:8400"\n'
         f'api_token = "{case_opts.api_token}"\noauth_client_id = "{case_opts.oauth_client_id}"\n'
         f'oauth_client_secret = "{case_opts.oauth_client_secret}"\n'
+        f'account_urn = "{case_opts.account_urn}"\n'
         'sso_url = "http://127.0.0.1:8400/sso/oauth2/token"\n',
         encoding="utf-8",
     )

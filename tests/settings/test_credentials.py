@@ -34,8 +34,10 @@ def test_complete_oauth() -> None:
     assert s.has_oauth and s.oauth_problem is None
 
 
-def test_oauth_without_account_urn_is_complete() -> None:
-    assert build(oauth_client_id=CLIENT_ID, oauth_client_secret=SECRET).has_oauth
+def test_oauth_without_account_urn_is_incomplete_and_names_it() -> None:
+    text = refused(oauth_client_id=CLIENT_ID, oauth_client_secret=SECRET)
+    assert "account_urn (DT_ACCOUNT_URN)" in text and "incomplete" in text
+    assert build(oauth_client_id=CLIENT_ID, oauth_client_secret=SECRET, account_urn=URN).has_oauth
 
 
 def test_no_oauth_at_all_is_fine() -> None:
@@ -123,7 +125,7 @@ def test_wrong_type_does_not_echo_the_input() -> None:
 
 
 def test_secrets_never_in_repr_str_or_dump() -> None:
-    s = build(oauth_client_id=CLIENT_ID, oauth_client_secret=SECRET)
+    s = build(oauth_client_id=CLIENT_ID, oauth_client_secret=SECRET, account_urn=URN)
     for text in (repr(s), str(s), str(s.model_dump()), s.model_dump_json()):
         assert "TOPSECRET" not in text
     assert s.api_token.get_secret_value() == TOKEN

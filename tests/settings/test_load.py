@@ -28,6 +28,7 @@ def test_env_vars_define_the_default_environment() -> None:
             "DT_API_TOKEN": TOKEN,
             "DT_OAUTH_CLIENT_ID": CLIENT_ID,
             "DT_OAUTH_CLIENT_SECRET": SECRET,
+            "DT_ACCOUNT_URN": "urn:dtaccount:12345678-1234-1234-1234-123456789abc",
             "DT_AGENT_MODEL": "anthropic:claude-test",
             "DT_PLATFORM_URL": "",
         }
@@ -57,6 +58,7 @@ url = "https://prod1.live.dynatrace.com"
 api_token = "{TOKEN}"
 oauth_client_id = "{CLIENT_ID}"
 oauth_client_secret_env = "PROD_SECRET"
+account_urn = "urn:dtaccount:12345678-1234-1234-1234-123456789abc"
 
 [environments.onprem]
 environment_url = "https://dt.corp.example/e/env-9"
