@@ -17,11 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "CATEGORIES",
     "BizEventVolume",
+    "CallGap",
     "Candidate",
     "Category",
     "ChangeEvent",
     "ChangeKind",
     "Citation",
+    "DavisEvidence",
     "EntityRef",
     "Evidence",
     "EvidenceItem",
@@ -83,6 +85,28 @@ class EntityRef(_Model):
     type: str | None = None
 
 
+class DavisEvidence(_Model):
+    """One item of the problem's ``evidenceDetails``: what Davis saw, on which entity, when.
+
+    Kept structured (not only as text) so the ranking can use it where Grail data is missing:
+    a ``CUSTOM_DEPLOYMENT`` event becomes a change, a metric change point a weak deviation.
+    """
+
+    evidence_type: str = ""
+    display_name: str = ""
+    event_type: str | None = None
+    event_id: str | None = None
+    entity_id: str | None = None
+    entity_name: str | None = None
+    entity_type: str | None = None
+    root_cause_relevant: bool = False
+    start: datetime | None = None
+    before: float | None = None
+    after: float | None = None
+    unit: str | None = None
+    properties: dict[str, str] = Field(default_factory=dict)
+
+
 class ProblemInfo(_Model):
     """The problem under investigation, as Davis reported it."""
 
@@ -98,6 +122,7 @@ class ProblemInfo(_Model):
     impacted: list[EntityRef] = Field(default_factory=list)
     root_cause_hint: EntityRef | None = None
     evidence_summary: list[str] = Field(default_factory=list)
+    davis_evidence: list[DavisEvidence] = Field(default_factory=list)
     estimated_affected_users: int | None = None
     source: str | None = None
 
@@ -180,6 +205,14 @@ class TraceWindowStats(_Model):
     client_origin_failures: int = 0  # of those, traces where that span is an outgoing call
 
 
+class CallGap(_Model):
+    """Time on the wire of one caller's calls to one callee: the client span minus the callee's span."""
+
+    baseline_p90_ms: float | None = None
+    incident_p90_ms: float | None = None
+    incident_calls: int = 0
+
+
 class TraceStats(_Model):
     """Baseline against incident for one service, from spans."""
 
@@ -189,6 +222,7 @@ class TraceStats(_Model):
     incident: TraceWindowStats = Field(default_factory=TraceWindowStats)
     callees: list[str] = Field(default_factory=list)
     failing_dependencies: dict[str, int] = Field(default_factory=dict)  # target → failed client calls
+    call_gaps: dict[str, CallGap] = Field(default_factory=dict)  # callee service → wire time of calls to it
     example_trace_ids: list[str] = Field(default_factory=list)
     first_incident_failure: datetime | None = None
     source: str | None = None

@@ -10,12 +10,23 @@ Rules that make it more than a sum of anomalies:
 
 * failures are credited to where they *originate* (deepest failing span), not to callers
   that relay them; a caller waiting on a slow callee is judged by its *self* time;
-* a change only counts fully when the changed entity itself deviates (a decoy change on a
-  healthy service stays weak);
+* a change only counts fully when the changed entity itself deviates in a way the change can
+  cause (a decoy change on a healthy service stays weak, a change on an entity whose trouble
+  something else explains counts a third);
+* classic RCA on the call graph: a symptom that an anomalous callee (or the host a callee
+  runs on) explains is discounted, and the deepest anomalous node gets the credit — so it
+  works with metrics only, with Davis's evidence only, and with traces;
 * a saturated host points at the co-located process whose own usage rose (noisy neighbour);
+  throttling is starvation, not consumption;
 * failing outgoing calls to a database/external candidate move the blame to that dependency;
-* a throughput jump on an entry service explains load-induced latency further down;
-* Davis's root-cause entity is weak evidence, because Davis can name a symptom;
+* slow wire time on several calls points at what those calls have in common (a service, or
+  its host when the host shows network anomalies);
+* a throughput jump on an entry service explains load-induced trouble below it;
+* failures that begin minutes after the problem's first failures belong to another problem;
+* Davis's root-cause entity and evidence details are weak evidence (Davis can name a
+  symptom); without traces, logs or metrics they are all there is, so the verdict is never
+  a false alarm and never confident;
+* entities seen only in spans, logs or metric dimensions (pod names too) are candidates;
 * when nothing deviates beyond noise the category is ``none`` (false alarm).
 """
 
@@ -25,6 +36,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +44,8 @@ from dynatrace_agent.analysis.evidence import (
     Candidate,
     Category,
     ChangeEvent,
+    ChangeKind,
+    DavisEvidence,
     Evidence,
     EvidenceItem,
     LogStats,
@@ -47,19 +61,37 @@ WEIGHTS: dict[str, float] = {
     "failure_rate": 0.25,
     "latency": 0.35,
     "network": 0.35,
+    "path": 0.45,
     "resource": 0.4,
+    "neighbour": 0.4,
     "logs": 0.25,
-    "failure_metric": 0.2,
+    "failure_metric": 0.3,
     "throughput": 0.3,
+    "load": 0.45,
+    "davis_evidence": 0.3,
+    "propagation": 0.3,
     "change": 0.45,
     "davis": 0.12,
 }
 # Signals that say the entity itself misbehaves (a change or Davis's opinion does not).
 _DEVIATION_SIGNALS = tuple(k for k in WEIGHTS if k not in {"change", "davis"})
+# Symptoms that travel upstream along calls: a caller shows them when a callee misbehaves.
+_PROPAGATING = ("latency", "failure_rate", "failure_metric", "logs", "davis_evidence")
+# What a change of the entity itself can cause (more incoming traffic is not one of them).
+_CHANGE_EXPLAINS = tuple(k for k in _DEVIATION_SIGNALS if k not in {"throughput", "load"})
 FALSE_ALARM_THRESHOLD = 0.2
 CHANGE_TRIGGER_THRESHOLD = 0.35
+#: A deviation counts as an anomaly for propagation rules from this combined strength on.
+ANOMALY_THRESHOLD = 0.15
+#: Failures that start this long after the problem opened did not start it.
+LATE_ONSET_MINUTES = 4.0
+#: Without traces, logs or metrics a verdict is never more confident than this.
+BLIND_MAX_CONFIDENCE = 0.2
 _INFRA_TYPES = {"HOST", "KUBERNETES_NODE", "KUBERNETES_CLUSTER", "HYPERVISOR", "CLOUD_APPLICATION"}
 _RESOURCE_KINDS = {"cpu", "memory", "disk", "saturation"}
+_CHANGE_EVENT_TYPES = re.compile(r"DEPLOY|CONFIG|RELEASE|ROLLOUT", re.I)
+_INVERSE_METRIC = re.compile(r"availab|success|apdex|uptime", re.I)
+_STARVATION_METRIC = re.compile(r"throttl|steal|wait", re.I)
 
 _HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -182,6 +214,21 @@ class _State:
     best_change: ChangeEvent | None = None
     traces: TraceStats | None = None
     logs: LogStats | None = None
+    explained_by: list[str] = field(default_factory=list)  # candidates whose anomaly explains its own
+    late: bool = False  # its failures began well after the problem opened
+    davis_kinds: dict[str, float] = field(default_factory=dict)  # metric kind → Davis evidence strength
+
+    def explain(self, signals: Iterable[str], factor: float, by: str | None, counter: str) -> None:
+        """Discount symptoms another candidate explains, and say so (once per explanation)."""
+        touched = False
+        for name in signals:
+            if name in self.signals:
+                self.signals[name] *= factor
+                touched = True
+        if by is not None and by not in self.explained_by:
+            self.explained_by.append(by)
+        if touched or by is not None:
+            self.counter.append(counter)
 
     def add(self, signal: str, strength: float, reason: str | None, item: EvidenceItem | None = None) -> None:
         if strength <= 0:
@@ -218,7 +265,19 @@ class _Index:
                 self.by_key.setdefault(c.name.lower(), c)
 
     def resolve(self, key: str | None) -> Candidate | None:
-        return self.by_key.get(key.lower()) if key else None
+        """By id or name; a Kubernetes pod or replica name (``cart-7d9f8-x2k4q``) finds its workload."""
+        if not key:
+            return None
+        found = self.by_key.get(key.lower())
+        if found is None:
+            base = _workload_name(key)
+            found = self.by_key.get(base) if base != key.lower() else None
+        return found
+
+    def add(self, candidate: Candidate) -> None:
+        self.by_key.setdefault(candidate.entity_id.lower(), candidate)
+        if candidate.name:
+            self.by_key.setdefault(candidate.name.lower(), candidate)
 
     def fuzzy(self, target: str) -> Candidate | None:
         exact = self.resolve(target)
@@ -229,6 +288,14 @@ class _Index:
             if len(key) >= 3 and len(t) >= 3 and (key in t or t in key):
                 return c
         return None
+
+
+_POD_SUFFIX = re.compile(r"-[a-z0-9]{6,10}-[a-z0-9]{5}$|-\d+$")
+
+
+def _workload_name(name: str) -> str:
+    """A pod or replica name without its generated suffix: ``cart-7d9f8c6b5-x2k4q`` → ``cart``."""
+    return _POD_SUFFIX.sub("", name.lower())
 
 
 def _matches(c: Candidate, key: str | None) -> bool:
@@ -305,7 +372,8 @@ def _trace_signals(ctx: _Ctx) -> None:
         inc, base = t.incident, t.baseline
         ex = _excess_origins(t, scale)
         if ex > 0 and total_excess > 0:
-            strength = (ex / total_excess) * _clamp(ex / 3.0)
+            # One failing trace is noise: the excess must reach two traces to count at all.
+            strength = (ex / total_excess) * _clamp((ex - 1.0) / 3.0)
             st.client_origin = inc.client_origin_failures * 2 >= inc.failure_origins > 0
             where = "in its outgoing calls" if st.client_origin else "in its own spans"
             st.add(
@@ -489,8 +557,27 @@ def _log_signals(ctx: _Ctx) -> None:
                     dep.hints[kind] = dep.hints.get(kind, 0.0) + share * strength
 
 
+def _metric_strength_any(m: MetricDeviation) -> float:
+    """Strength of a metric's move in its bad direction (down for availability-like metrics).
+
+    A count that rises from nothing to a fraction of one per interval is noise, whatever its
+    z-score: counts must rise by at least one per two intervals.
+    """
+    if (
+        m.kind in {"failure", "throughput"}
+        and re.search(r"count|total|number", m.metric_key, re.I)
+        and (m.incident_mean or 0.0) - (m.baseline_mean or 0.0) < 0.5
+    ):
+        return 0.0
+    if _INVERSE_METRIC.search(m.metric_key):
+        if m.z_score is None or m.relative_change is None or m.z_score > -3.0 or m.relative_change > -0.02:
+            return 0.0
+        return _clamp(-m.z_score / 8.0 + 0.25)
+    return _metric_strength(m)
+
+
 def _metric_signals(ctx: _Ctx) -> None:
-    """Metrics."""
+    """Metrics of each candidate (and of its process groups) against their baseline."""
     evidence = ctx.evidence
     index = ctx.index
     states = ctx.states
@@ -511,7 +598,7 @@ def _metric_signals(ctx: _Ctx) -> None:
                 else [m for m in evidence.metrics if m.entity_id == pg]
             )
         for m in own:
-            s = _metric_strength(m)
+            s = _metric_strength_any(m)
             if s <= 0:
                 continue
             label = (
@@ -522,22 +609,158 @@ def _metric_signals(ctx: _Ctx) -> None:
             item = EvidenceItem(
                 kind="metric", summary=label, entity_id=c.entity_id, source=m.source, records=[m.metric_key]
             )
-            if m.kind in _RESOURCE_KINDS:
+            if _INVERSE_METRIC.search(m.metric_key):
+                st.add("failure_metric", s, f"availability fell: {label}", item)
+            elif m.kind in _RESOURCE_KINDS:
                 st.add("resource", s, f"{m.kind} rose: {label}", item)
-                own_resource[c.entity_id] = max(own_resource.get(c.entity_id, 0.0), s)
+                if _STARVATION_METRIC.search(m.metric_key):
+                    # Throttling or waiting says the process was starved, not that it consumed more.
+                    ctx.starved[c.entity_id] = max(ctx.starved.get(c.entity_id, 0.0), s)
+                else:
+                    own_resource[c.entity_id] = max(own_resource.get(c.entity_id, 0.0), s)
             elif m.kind == "network":
                 st.add("network", s, f"network metric rose: {label}", item)
+                ctx.net_metric[c.entity_id] = max(ctx.net_metric.get(c.entity_id, 0.0), s)
             elif m.kind == "failure":
                 st.add("failure_metric", s * (0.4 if st.counter else 1.0), f"failures rose: {label}", item)
             elif m.kind == "throughput":
                 thr = _metric_strength(m, min_rel=0.5)
                 st.add("throughput", thr, f"throughput rose: {label}", item)
             elif m.kind == "latency" and st.traces is None:
-                st.add("latency", s * 0.5, f"response time rose: {label}", item)
+                st.add("latency", s, f"response time rose: {label}", item)
+
+
+def _davis_kind(ev: DavisEvidence) -> str:
+    text = f"{ev.display_name} {ev.event_type or ''}".lower().replace("_", " ")
+    if re.search(r"disk|volume|inode", text):
+        return "disk"
+    if re.search(r"memory|\boom\b|heap", text):
+        return "memory"
+    if re.search(r"\bcpu|saturat", text):
+        return "cpu"
+    if re.search(r"network|packet|\bnic\b|retransmi|connectivity", text):
+        return "network"
+    if re.search(r"unavailable|down|not ready|restart|crash|lost", text):
+        return "availability"
+    if re.search(r"response time|slowdown|latency|duration", text):
+        return "latency"
+    if re.search(r"failure|error|exception", text):
+        return "failure"
+    if re.search(r"traffic|load|request count|throughput", text):
+        return "throughput"
+    return "other"
+
+
+def _davis_evidence_signals(ctx: _Ctx) -> None:
+    """Davis's evidence details: change points and anomaly events on entities, as weak deviations.
+
+    They are Davis's reading of the data, not the data itself: where traces, logs or metrics
+    were read they count for little (a tie-breaker); where nothing could be read (classic-only
+    tenants) they are the only deviation evidence there is, and count more.
+    """
+    factor = 1.0 if ctx.blind else 0.3
+    for ev in ctx.evidence.problem.davis_evidence:
+        if ev.event_type and _CHANGE_EVENT_TYPES.search(ev.event_type):
+            continue  # a change, handled with the other changes
+        found = ctx.index.resolve(ev.entity_id) or ctx.index.resolve(ev.entity_name)
+        if found is None:
+            continue
+        st = ctx.states[found.entity_id]
+        kind = _davis_kind(ev)
+        if ev.before is not None and ev.after is not None:
+            if kind == "availability" or _INVERSE_METRIC.search(ev.display_name):
+                strength = _ratio_strength(ev.after, ev.before, min_abs=0.0, span=1.0)
+            else:
+                strength = _ratio_strength(ev.before, ev.after, min_abs=0.0, span=3.0)
+            what = f"{ev.display_name} {_fmt(ev.before)} → {_fmt(ev.after)}{' ' + ev.unit if ev.unit else ''}"
+        elif ev.evidence_type == "EVENT":
+            strength = 0.6
+            what = f"event {ev.display_name}" + (f" ({ev.event_type})" if ev.event_type else "")
+        else:
+            continue
+        if strength <= 0:
+            continue
+        st.davis_kinds[kind] = max(st.davis_kinds.get(kind, 0.0), strength)
+        st.add(
+            "davis_evidence",
+            strength * factor,
+            f"Davis evidence: {what}",
+            EvidenceItem(
+                kind="davis",
+                summary=f"Davis evidence: {what}",
+                entity_id=found.entity_id,
+                source=ctx.evidence.problem.source,
+                records=[ev.event_id] if ev.event_id else [],
+            ),
+        )
+
+
+def _network_localisation(ctx: _Ctx) -> None:
+    """Slow wire time on calls: blame the element every slow call has in common.
+
+    Each caller→callee edge whose wire time (client span minus the callee's span) rose is a
+    vote for both ends. The service touching most slow edges is where the network trouble
+    is; when one of its hosts shows a network metric anomaly, the host is. Services whose
+    only network evidence is a slow edge to or from that place are discounted.
+    """
+    edges: dict[tuple[str, str], float] = {}
+    for st in ctx.states.values():
+        t = st.traces
+        if t is None:
+            continue
+        for callee, gap in t.call_gaps.items():
+            target = ctx.index.resolve(callee)
+            if target is None or target.entity_id == st.candidate.entity_id:
+                continue
+            strength = _ratio_strength(gap.baseline_p90_ms, gap.incident_p90_ms, min_abs=10.0)
+            if strength > 0 and gap.incident_calls >= 2:
+                key = (st.candidate.entity_id, target.entity_id)
+                edges[key] = max(edges.get(key, 0.0), strength)
+    if not edges:
+        return
+    cover: dict[str, list[float]] = {}
+    for (src, dst), strength in edges.items():
+        cover.setdefault(src, []).append(strength)
+        cover.setdefault(dst, []).append(strength)
+    ranked = sorted(cover.items(), key=lambda kv: (-len(kv[1]), -sum(kv[1]), kv[0]))
+    locus_id, votes = ranked[0]
+    if len(votes) < 2 or (len(ranked) > 1 and len(ranked[1][1]) == len(votes)):
+        return  # one slow edge (or a tie) does not say which end is at fault
+    locus = ctx.states[locus_id]
+    strength = max(votes)
+    hosts = [h.entity_id for h in (ctx.index.resolve(x) for x in locus.candidate.hosts) if h is not None]
+    noisy_hosts = sorted(
+        (h for h in hosts if ctx.net_metric.get(h, 0.0) > 0), key=lambda h: -ctx.net_metric[h]
+    )
+    blamed = ctx.states[noisy_hosts[0]] if noisy_hosts else locus
+    peers = sorted({d if s == locus_id else s for s, d in edges if locus_id in (s, d)})
+    peer_names = ", ".join(ctx.states[p].candidate.label for p in peers[:3])
+    where = f"on {blamed.candidate.label}, which runs {locus.candidate.label}" if blamed is not locus else ""
+    blamed.add(
+        "path",
+        strength,
+        f"wire time rose on {len(votes)} call paths that all involve {locus.candidate.label} "
+        f"(with {peer_names}) while the services' own time is steady"
+        + (f"; network anomaly {where}" if where else ""),
+        EvidenceItem(
+            kind="traces",
+            summary=f"slow calls share {locus.candidate.label}",
+            entity_id=blamed.candidate.entity_id,
+            source=locus.traces.source if locus.traces else None,
+        ),
+    )
+    blamed.hints["network"] = blamed.hints.get("network", 0.0) + 2.0
+    for pid in {*peers, locus_id} - {blamed.candidate.entity_id}:
+        ctx.states[pid].explain(
+            ("network", "latency", "dependency", "failure_rate", "logs", "failure_metric"),
+            0.4,
+            blamed.candidate.entity_id,
+            f"its slow calls are explained by the network at {blamed.candidate.label}",
+        )
 
 
 def _host_signals(ctx: _Ctx) -> None:
-    """Hosts: noisy neighbours and inherited saturation."""
+    """Hosts: a process whose own use rose starves its neighbours (noisy neighbour)."""
     states = ctx.states
     own_resource = ctx.own_resource
     for st in states.values():
@@ -547,25 +770,35 @@ def _host_signals(ctx: _Ctx) -> None:
             continue
         residents = [o for o in states.values() if host.entity_id in o.candidate.hosts]
         culprits = [o for o in residents if own_resource.get(o.candidate.entity_id, 0.0) >= 0.3]
+        victims = [o for o in residents if o not in culprits]
+        suffering = max((v.deviation() for v in victims), default=0.0)
         for o in residents:
             if o in culprits:
-                victims = [v.candidate.label for v in residents if v not in culprits]
+                names = [v.candidate.label for v in victims]
                 o.reasons.append(
                     f"its own resource use rose on host {host.label}, which it shares with "
-                    + (", ".join(victims[:3]) or "other processes")
+                    + (", ".join(names[:3]) or "other processes")
                 )
                 o.hints["resource"] = o.hints.get("resource", 0.0) + 1.0
+                if suffering > 0:
+                    o.add("neighbour", suffering, None)
             elif culprits:
-                o.counter.append(
+                o.explain(
+                    ("latency", "resource", "logs", "failure_rate", "failure_metric", "davis_evidence"),
+                    0.5,
+                    culprits[0].candidate.entity_id,
                     f"its own process is not saturated; host {host.label} is saturated by "
-                    + ", ".join(c.candidate.label for c in culprits[:2])
+                    + ", ".join(c.candidate.label for c in culprits[:2]),
                 )
-                if "latency" in o.signals:
-                    o.signals["latency"] *= 0.5
             else:
-                o.counter.append(f"runs on host {host.label}, which is saturated; its own process is not")
-                if "latency" in o.signals:
-                    o.signals["latency"] *= 0.5
+                o.explain(
+                    ("latency",),
+                    0.5,
+                    None,
+                    f"runs on host {host.label}, which is saturated; its own process is not",
+                )
+                if ctx.starved.get(o.candidate.entity_id, 0.0) > 0:
+                    st.add("neighbour", o.deviation(), None)
         if culprits:
             st.signals["resource"] = host_resource * 0.6
             st.counter.append(
@@ -573,27 +806,119 @@ def _host_signals(ctx: _Ctx) -> None:
             )
 
 
-def _symptom_discount(ctx: _Ctx) -> None:
-    """Symptom discount: a caller whose callee deviates more is probably waiting on it."""
-    states = ctx.states
-    callees = ctx.callees
-    raw_dev = {cid: st.deviation() for cid, st in states.items()}
-    for cid, st in states.items():
-        worse = [d for d in callees[cid] if raw_dev.get(d, 0.0) > raw_dev[cid]]
-        if worse and st.traces is None and "latency" in st.signals:
-            st.signals["latency"] *= 0.5
-            st.counter.append(
-                "it calls "
-                + ", ".join(states[d].candidate.label for d in sorted(worse)[:2])
-                + ", which deviates more"
+def _late_onset(ctx: _Ctx) -> None:
+    """Failures that began well after the others (and after the problem opened) did not start it.
+
+    The reference is the earliest onset of new failures among the candidates (or the
+    problem's start when that is later): a concurrent, unrelated failure that begins minutes
+    later is a separate issue or a consequence, however loud.
+    """
+    start = ctx.evidence.problem.start
+    onsets: dict[str, datetime] = {}
+    for cid, st in ctx.states.items():
+        t = st.traces
+        if t is None or t.first_incident_failure is None or t.incident.failures < 3:
+            continue
+        if t.incident.failure_rate < 2.0 * t.baseline.failure_rate + 0.01:
+            continue  # no new failures: its first failure says nothing about an onset
+        onsets[cid] = t.first_incident_failure
+    if not onsets:
+        return
+    reference = min(onsets.values())
+    if start is not None:
+        reference = max(reference, start)
+    for cid, onset in onsets.items():
+        late = (onset - reference).total_seconds() / 60.0
+        if late > LATE_ONSET_MINUTES:
+            st = ctx.states[cid]
+            st.late = True
+            st.explain(
+                ("origin", "failure_rate", "failure_metric", "logs", "dependency", "davis_evidence"),
+                0.4,
+                None,
+                f"its failures began {late:.0f} min after the first failures of this problem: "
+                "a consequence or a separate issue",
             )
 
 
+def _downstream(ctx: _Ctx, cid: str, depth: int = 6) -> list[str]:
+    """Candidates reachable along calls from ``cid`` (nearest first), and the hosts they run on."""
+    seen: list[str] = []
+    frontier = [cid]
+    for _ in range(depth):
+        nxt: list[str] = []
+        for node in frontier:
+            for callee in sorted(ctx.callees.get(node, ())):
+                if callee != cid and callee not in seen:
+                    seen.append(callee)
+                    nxt.append(callee)
+        frontier = nxt
+    hosts: list[str] = []
+    for node in seen:
+        for h in ctx.states[node].candidate.hosts:
+            found = ctx.index.resolve(h)
+            if found is not None and found.entity_id not in seen and found.entity_id not in hosts:
+                hosts.append(found.entity_id)
+    own_hosts = {h.lower() for h in ctx.states[cid].candidate.hosts}
+    return seen + [h for h in hosts if h.lower() not in own_hosts]
+
+
+def _downstream_explanation(ctx: _Ctx) -> None:
+    """Classic RCA on the call graph: an anomaly a downstream anomaly explains is a symptom.
+
+    A caller of a misbehaving service shows slower responses, more failures and more error
+    logs because of it; so when anything the candidate calls (directly or further down, or
+    the host such a callee runs on) is itself anomalous, the candidate's propagating symptoms
+    are discounted. Evidence that the trouble starts in the candidate itself, from its own
+    spans (failure origins, its own self time), is kept.
+    """
+    sym = {cid: st.deviation() for cid, st in ctx.states.items()}
+    below = {
+        cid: [d for d in _downstream(ctx, cid) if sym.get(d, 0.0) >= ANOMALY_THRESHOLD] for cid in ctx.states
+    }
+    credit: dict[str, tuple[float, list[str]]] = {}
+    for cid, st in ctx.states.items():
+        if sym[cid] < ANOMALY_THRESHOLD:
+            continue
+        culprits = below[cid]
+        if not culprits:
+            continue
+        deepest = [d for d in culprits if not below[d]] or culprits[:1]
+        for d in deepest:
+            strength, explained = credit.get(d, (0.0, []))
+            credit[d] = (max(strength, sym[cid]), [*explained, cid])
+        keep: set[str] = set()
+        if "origin" in st.signals and not st.client_origin:
+            keep |= {"failure_rate", "logs"}
+        if st.traces is not None and st.traces.incident.self_p90_ms is not None:
+            keep.add("latency")  # already judged on its own (self) time
+        first = culprits[0]
+        st.explain(
+            [k for k in _PROPAGATING if k not in keep],
+            0.5,
+            first,
+            "it calls "
+            + ", ".join(ctx.states[d].candidate.label for d in culprits[:2])
+            + ", which is anomalous too: its own symptoms are likely propagated",
+        )
+    for d, (strength, explained) in sorted(credit.items()):
+        ctx.states[d].add(
+            "propagation",
+            strength,
+            "its anomaly explains those of the services that depend on it: "
+            + ", ".join(ctx.states[e].candidate.label for e in explained[:3]),
+        )
+
+
 def _traffic_signals(ctx: _Ctx) -> None:
-    """Traffic: a jump at an entry point explains load-induced latency downstream."""
+    """Traffic: a jump at an entry point explains load-induced trouble downstream.
+
+    An entry point (nobody upstream has more traffic) whose request rate jumped explains the
+    symptoms of every service below it whose own request rate jumped too: they are
+    overloaded, not broken. Their hosts' CPU rise is load as well.
+    """
     states = ctx.states
     callers = ctx.callers
-    total_excess = ctx.total_excess
     for cid, st in states.items():
         thr = st.signals.get("throughput", 0.0)
         if thr <= 0:
@@ -605,26 +930,87 @@ def _traffic_signals(ctx: _Ctx) -> None:
                 "its extra traffic comes from "
                 + ", ".join(states[c].candidate.label for c in sorted(upstream)[:2])
             )
-        elif thr >= 0.5 and total_excess < 2:
-            st.hints["traffic"] = st.hints.get("traffic", 0.0) + 2.0
-            for other in states.values():
-                if other is not st and "latency" in other.signals:
-                    other.signals["latency"] *= 0.5
-                    other.counter.append(
-                        f"its latency rise coincides with a traffic spike on {st.candidate.label}"
+    for cid, st in states.items():
+        thr = st.signals.get("throughput", 0.0)
+        if thr < 0.5 or any(states[c].signals.get("throughput", 0.0) > 0 for c in callers[cid]):
+            continue
+        loaded = [d for d in _downstream(ctx, cid) if d in ctx.callees and "throughput" in states[d].signals]
+        strength = 0.0
+        for d in loaded:
+            other = states[d]
+            strength = max(strength, other.deviation())
+            other.explain(
+                ("origin", "failure_rate", "failure_metric", "latency", "logs", "resource"),
+                0.5,
+                cid,
+                f"its trouble coincides with a traffic surge from {st.candidate.label}: "
+                "overload, not a fault",
+            )
+            for h in other.candidate.hosts:
+                host = ctx.index.resolve(h)
+                if host is not None and "resource" in states[host.entity_id].signals:
+                    states[host.entity_id].explain(
+                        ("resource",),
+                        0.5,
+                        cid,
+                        f"its load comes from the traffic surge on {st.candidate.label}",
                     )
+        st.hints["traffic"] = st.hints.get("traffic", 0.0) + 2.0
+        if strength > 0:
+            st.add(
+                "load",
+                min(thr, strength),
+                "the services it calls are overloaded by its extra traffic: "
+                + ", ".join(states[d].candidate.label for d in loaded[:3]),
+            )
+
+
+def _davis_changes(evidence: Evidence) -> list[ChangeEvent]:
+    """Change events Davis cites in its evidence (deployments, configuration changes).
+
+    Tenants without Grail events still show them here; merged with the changes read from
+    Grail (by event id) so each is counted once.
+    """
+    known = {c.event_id for c in evidence.changes}
+    start = evidence.problem.start
+    out: list[ChangeEvent] = []
+    for ev in evidence.problem.davis_evidence:
+        if not ev.event_type or not _CHANGE_EVENT_TYPES.search(ev.event_type) or ev.entity_id is None:
+            continue
+        event_id = ev.event_id or f"{ev.event_type}@{ev.start.isoformat() if ev.start else '?'}"
+        if event_id in known:
+            continue
+        known.add(event_id)
+        kind: ChangeKind = (
+            "deployment" if re.search(r"DEPLOY|RELEASE|ROLLOUT", ev.event_type, re.I) else "configuration"
+        )
+        minutes = (ev.start - start).total_seconds() / 60.0 if ev.start and start else None
+        out.append(
+            ChangeEvent(
+                event_id=event_id,
+                event_type=ev.event_type,
+                name=ev.display_name,
+                kind=kind,
+                entity_ids=[ev.entity_id],
+                timestamp=ev.start,
+                minutes_from_start=round(minutes, 2) if minutes is not None else None,
+                details=dict(ev.properties),
+                source=evidence.problem.source,
+            )
+        )
+    return out
 
 
 def _change_signals(ctx: _Ctx) -> None:
-    """Changes."""
-    evidence = ctx.evidence
+    """Changes: a change counts in proportion to how much of the entity's own trouble it can explain."""
     states = ctx.states
     for st in states.values():
         c = st.candidate
         own_ids = {c.entity_id.lower(), *(p.lower() for p in c.process_groups)}
-        dev = st.deviation()
+        dev = _combine({k: v for k, v in st.signals.items() if k in _CHANGE_EXPLAINS})
+        explained = 0.35 if (st.explained_by or st.late) else 1.0
         best = 0.0
-        for ch in evidence.changes:
+        for ch in ctx.changes:
             if not own_ids.intersection(e.lower() for e in ch.entity_ids):
                 continue
             m = ch.minutes_from_start
@@ -632,7 +1018,7 @@ def _change_signals(ctx: _Ctx) -> None:
                 continue
             closeness = 1.0 if -30 <= m <= 2 else (0.5 if m > 2 else _clamp(1.0 + (m + 30) / 150 * 0.7, 0.3))
             kind_factor = 1.0 if ch.kind in {"deployment", "configuration"} else 0.5
-            strength = closeness * kind_factor * (0.25 + 0.75 * _clamp(dev / 0.4))
+            strength = closeness * kind_factor * (0.25 + 0.75 * _clamp(dev / 0.4)) * explained
             when = f"{abs(m):.0f} min {'before' if m <= 0 else 'after'} the problem started"
             label = ch.name or ch.event_type
             if strength > best:
@@ -652,10 +1038,15 @@ def _change_signals(ctx: _Ctx) -> None:
             )
         if st.best_change is not None and dev < 0.1:
             st.counter.append("changed shortly before the problem, but shows no deviation of its own")
+        elif st.best_change is not None and st.explained_by:
+            st.counter.append(
+                "changed before the problem, but its trouble is explained by "
+                + ctx.states[st.explained_by[0]].candidate.label
+            )
 
 
 def _davis_signals(ctx: _Ctx) -> None:
-    """Davis."""
+    """Davis's root-cause entity: weak evidence, because Davis can name a symptom."""
     evidence = ctx.evidence
     states = ctx.states
     any_origins = ctx.any_origins
@@ -678,6 +1069,33 @@ def _davis_signals(ctx: _Ctx) -> None:
                 st.counter.append("Davis named it, but the failures do not originate here")
 
 
+def _augment(evidence: Evidence, candidates: list[Candidate], index: _Index) -> None:
+    """Entities seen only in spans, logs or metric dimensions become candidates too.
+
+    Topology may be partial (a converted or recorded tenant, an entity outside the expanded
+    neighbourhood); an anomalous service that only shows up in the data must still be rankable.
+    """
+
+    def add(key: str, name: str | None, calls: list[str]) -> None:
+        if key.lower() in {"unknown", ""} or index.resolve(key) is not None or (name and index.resolve(name)):
+            return
+        etype = key.rsplit("-", 1)[0].upper() if re.match(r"^[A-Z_]+-[0-9A-F]{16}$", key) else None
+        c = Candidate(
+            entity_id=key, name=name, type=etype or "SERVICE", relations=["other"], hop=2, calls=calls
+        )
+        candidates.append(c)
+        index.add(c)
+
+    for t in evidence.traces:
+        add(t.service, t.name, list(t.callees))
+    for lg in evidence.logs:
+        if lg.incident_errors > 0:
+            add(lg.entity, lg.name, [])
+    for m in evidence.metrics:
+        if m.entity_id and _metric_strength_any(m) > 0:
+            add(m.entity_id, None, [])
+
+
 @dataclass
 class _Ctx:
     """Everything the signal passes share."""
@@ -686,11 +1104,15 @@ class _Ctx:
     index: _Index
     states: dict[str, _State]
     scale: float
+    changes: list[ChangeEvent] = field(default_factory=list)
     callees: dict[str, set[str]] = field(default_factory=dict)
     callers: dict[str, set[str]] = field(default_factory=dict)
     total_excess: float = 0.0
     any_origins: bool = False
+    blind: bool = False  # no traces, logs or metrics at all: only the problem record and entities
     own_resource: dict[str, float] = field(default_factory=dict)
+    starved: dict[str, float] = field(default_factory=dict)
+    net_metric: dict[str, float] = field(default_factory=dict)
 
 
 def rank_root_causes(evidence: Evidence) -> Analysis:
@@ -702,6 +1124,8 @@ def rank_root_causes(evidence: Evidence) -> Analysis:
         candidates.append(
             Candidate(entity_id=hint.id, name=hint.name, type=hint.type, relations=["davis_root"])
         )
+    index = _Index(candidates)
+    _augment(evidence, candidates, index)
     if not candidates:
         return Analysis(
             category="none",
@@ -712,11 +1136,13 @@ def rank_root_causes(evidence: Evidence) -> Analysis:
     scale = _scale(evidence)
     ctx = _Ctx(
         evidence=evidence,
-        index=_Index(candidates),
+        index=index,
         states={c.entity_id: _State(candidate=c) for c in candidates},
         scale=scale,
+        changes=[*evidence.changes, *_davis_changes(evidence)],
         total_excess=sum(_excess_origins(t, scale) for t in evidence.traces),
         any_origins=sum(t.incident.failure_origins for t in evidence.traces) > 0,
+        blind=not (evidence.traces or evidence.logs or evidence.metrics),
     )
     for signal_pass in (
         _attach,
@@ -724,20 +1150,36 @@ def rank_root_causes(evidence: Evidence) -> Analysis:
         _dependency_signals,
         _log_signals,
         _metric_signals,
+        _davis_evidence_signals,
+        _network_localisation,
         _host_signals,
-        _symptom_discount,
+        _late_onset,
+        _downstream_explanation,
         _traffic_signals,
         _change_signals,
         _davis_signals,
     ):
         signal_pass(ctx)
-    return _conclude(evidence, ctx.states)
+    return _conclude(evidence, ctx)
 
 
-def _category(st: _State) -> Category:
+_KIND_CATEGORY: dict[str, str] = {
+    "disk": "resource",
+    "memory": "resource",
+    "cpu": "resource",
+    "saturation": "resource",
+    "network": "network",
+    "availability": "infrastructure",
+    "latency": "code",
+    "failure": "code",
+    "throughput": "traffic",
+}
+
+
+def _category(st: _State, *, blind: bool = False) -> Category:
     c = st.candidate
     sig = st.signals
-    if st.deviation() < FALSE_ALARM_THRESHOLD:
+    if st.deviation() < (0.05 if blind else FALSE_ALARM_THRESHOLD):
         return "none"
     if (
         st.best_change is not None
@@ -745,28 +1187,58 @@ def _category(st: _State) -> Category:
         and st.best_change.kind in {"deployment", "configuration"}
     ):
         return "deployment" if st.best_change.kind == "deployment" else "configuration"
+    davis_votes: dict[str, float] = {}
+    for kind, strength in st.davis_kinds.items():
+        cat = _KIND_CATEGORY.get(kind)
+        if cat is not None:
+            davis_votes[cat] = max(davis_votes.get(cat, 0.0), 0.3 * strength * (1.0 if blind else 0.3))
     votes: dict[str, float] = {
         "dependency": WEIGHTS["dependency"] * sig.get("dependency", 0.0)
         + (WEIGHTS["origin"] * sig.get("origin", 0.0) if st.client_origin else 0.0)
         + 0.2 * st.hints.get("dependency", 0.0),
-        "network": WEIGHTS["network"] * sig.get("network", 0.0) + 0.2 * st.hints.get("network", 0.0),
-        "resource": WEIGHTS["resource"] * sig.get("resource", 0.0) + 0.2 * st.hints.get("resource", 0.0),
-        "traffic": WEIGHTS["throughput"] * sig.get("throughput", 0.0) + 0.2 * st.hints.get("traffic", 0.0),
+        "network": WEIGHTS["network"] * sig.get("network", 0.0)
+        + WEIGHTS["path"] * sig.get("path", 0.0)
+        + 0.2 * st.hints.get("network", 0.0),
+        "resource": WEIGHTS["resource"] * sig.get("resource", 0.0)
+        + WEIGHTS["neighbour"] * sig.get("neighbour", 0.0)
+        + 0.2 * st.hints.get("resource", 0.0),
+        "traffic": WEIGHTS["throughput"] * sig.get("throughput", 0.0)
+        + WEIGHTS["load"] * sig.get("load", 0.0)
+        + 0.2 * st.hints.get("traffic", 0.0),
         "configuration": 0.2 * st.hints.get("configuration", 0.0),
         "code": (0.0 if st.client_origin else WEIGHTS["origin"] * sig.get("origin", 0.0))
         + WEIGHTS["failure_rate"] * sig.get("failure_rate", 0.0) * 0.5
         + WEIGHTS["latency"] * sig.get("latency", 0.0) * 0.5
+        + WEIGHTS["failure_metric"] * sig.get("failure_metric", 0.0) * 0.5
         + 0.2 * st.hints.get("code", 0.0),
+        "infrastructure": 0.0,
     }
+    for cat, vote in davis_votes.items():
+        votes[cat] = votes.get(cat, 0.0) + vote
     winner = max(sorted(votes), key=lambda k: votes[k])
-    if (c.is_database or c.is_external) and winner in {"code", "dependency"}:
+    if (c.is_database or c.is_external) and winner in {"code", "dependency", "configuration"}:
         return "dependency"
-    if (c.type or "").upper() in _INFRA_TYPES and winner in {"code", "dependency", "configuration"}:
-        return "infrastructure"
+    if (c.type or "").upper() in _INFRA_TYPES:
+        if winner in {"code", "dependency", "configuration"}:
+            return "infrastructure"
+        if winner == "resource" and st.davis_kinds.get("disk", 0.0) > 0 and "neighbour" not in sig:
+            return "infrastructure"  # a full disk is the host's own failure, not contention
     return winner  # type: ignore[return-value]
 
 
-def _conclude(evidence: Evidence, states: dict[str, _State]) -> Analysis:
+def _problem_category(evidence: Evidence) -> Category:
+    """A category from the problem alone, for when nothing could be measured."""
+    kinds = [_davis_kind(ev) for ev in evidence.problem.davis_evidence if ev.root_cause_relevant]
+    kinds.append(_davis_kind(DavisEvidence(display_name=evidence.problem.title)))
+    for kind in kinds:
+        cat = _KIND_CATEGORY.get(kind)
+        if cat is not None:
+            return cat  # type: ignore[return-value]
+    return "code"
+
+
+def _conclude(evidence: Evidence, ctx: _Ctx) -> Analysis:
+    states = ctx.states
     ranked: list[RankedCandidate] = []
     for st in states.values():
         c = st.candidate
@@ -776,7 +1248,7 @@ def _conclude(evidence: Evidence, states: dict[str, _State]) -> Analysis:
                 name=c.name,
                 type=c.type,
                 score=round(st.score(), 4),
-                category=_category(st),
+                category=_category(st, blind=ctx.blind),
                 reasons=_dedupe(st.reasons),
                 counter_evidence=_dedupe(st.counter),
                 evidence=st.evidence,
@@ -786,7 +1258,17 @@ def _conclude(evidence: Evidence, states: dict[str, _State]) -> Analysis:
     deviation = {cid: st.deviation() for cid, st in states.items()}
     ranked.sort(key=lambda r: (-r.score, -deviation[r.entity_id], r.entity_id))
     max_dev = max(deviation.values(), default=0.0)
+    if ctx.blind:
+        return _conclude_blind(evidence, ctx, ranked)
     if max_dev < FALSE_ALARM_THRESHOLD:
+        # Nothing deviates: scores are noise, so the entity the alert is about comes first.
+        about = {
+            cid for cid, st in states.items() if {"davis_root", "affected"} & set(st.candidate.relations)
+        }
+        hint = evidence.problem.root_cause_hint
+        if hint is not None:
+            about.add(hint.id)
+        ranked.sort(key=lambda r: (r.entity_id not in about, -r.score, r.entity_id))
         confidence = round(_clamp(0.9 - 2.0 * max_dev, 0.3, 0.9), 3)
         return Analysis(
             ranked=ranked,
@@ -807,6 +1289,38 @@ def _conclude(evidence: Evidence, states: dict[str, _State]) -> Analysis:
     summary = f"Most likely root cause: {top.name or top.entity_id} ({category}, score {top.score:.2f})"
     if trigger is not None:
         summary += f", triggered by {trigger.kind} “{trigger.name or trigger.event_type}”"
+    return Analysis(
+        ranked=ranked,
+        category=category,
+        confidence=confidence,
+        triggering_change=trigger.event_id if trigger else None,
+        triggering_change_event=trigger,
+        false_alarm=False,
+        summary=summary + ".",
+    )
+
+
+def _conclude_blind(evidence: Evidence, ctx: _Ctx, ranked: list[RankedCandidate]) -> Analysis:
+    """No traces, logs or metrics: never a confident verdict, and never a false alarm.
+
+    The ranking rests on Davis's evidence details, its change events and the topology, so
+    the confidence stays low and the category comes from what is known (the top candidate's
+    Davis evidence and changes, else the problem's own title).
+    """
+    top = ranked[0]
+    top_state = ctx.states[top.entity_id]
+    trigger = (
+        top_state.best_change if top_state.signals.get("change", 0.0) >= CHANGE_TRIGGER_THRESHOLD else None
+    )
+    category = top.category if top.category != "none" else _problem_category(evidence)
+    confidence = round(_clamp(top.score * 0.4, 0.05, BLIND_MAX_CONFIDENCE), 3)
+    summary = (
+        "No traces, logs or metrics could be read, so deviations could not be measured; the ranking "
+        "rests on the problem's evidence, its entities and changes. "
+        f"Most likely: {top.name or top.entity_id} ({category})"
+    )
+    if trigger is not None:
+        summary += f", after {trigger.kind} “{trigger.name or trigger.event_type}”"
     return Analysis(
         ranked=ranked,
         category=category,

@@ -17,8 +17,10 @@ from typing import Any
 
 from dynatrace_agent.analysis.evidence import (
     BizEventVolume,
+    CallGap,
     ChangeEvent,
     ChangeKind,
+    DavisEvidence,
     EntityRef,
     Impact,
     LogPattern,
@@ -42,6 +44,7 @@ from dynatrace_agent.values import as_float, as_int, parse_timestamp
 
 __all__ = [
     "change_events",
+    "davis_evidence",
     "impact",
     "log_stats",
     "metric_deviations",
@@ -89,6 +92,47 @@ def _entity_ref(stub: object) -> EntityRef | None:
     return EntityRef(id=entity_id, name=_text(stub.get("name")), type=entity_type)
 
 
+def _properties(data: object) -> dict[str, str]:
+    """``data.properties`` of an event evidence (``[{key, value}]``) as a flat dict of strings."""
+    props = data.get("properties") if isinstance(data, Mapping) else None
+    out: dict[str, str] = {}
+    for item in props if isinstance(props, list) else []:
+        if (
+            isinstance(item, Mapping)
+            and (key := _text(item.get("key")))
+            and (value := _text(item.get("value")))
+        ):
+            out[key] = value[:200]
+    return out
+
+
+def davis_evidence(item: Record) -> DavisEvidence | None:
+    """One ``evidenceDetails.details`` item as a ``DavisEvidence`` (None when it names nothing)."""
+    entity = _entity_ref(item.get("entity"))
+    data = item.get("data")
+    event_type = _text(item.get("eventType")) or (
+        _text(data.get("eventType")) if isinstance(data, Mapping) else None
+    )
+    display = _text(item.get("displayName")) or event_type or ""
+    if entity is None and not display:
+        return None
+    return DavisEvidence(
+        evidence_type=(_text(item.get("evidenceType")) or "").upper(),
+        display_name=display,
+        event_type=event_type,
+        event_id=_text(item.get("eventId")),
+        entity_id=entity.id if entity else None,
+        entity_name=entity.name if entity else None,
+        entity_type=entity.type if entity else None,
+        root_cause_relevant=item.get("rootCauseRelevant") is True,
+        start=parse_timestamp(item.get("startTime")),
+        before=as_float(item.get("valueBeforeChangePoint")),
+        after=as_float(item.get("valueAfterChangePoint")),
+        unit=_text(item.get("unit")),
+        properties=_properties(data),
+    )
+
+
 def problem_info(problem: Record, *, source: str | None = None) -> ProblemInfo:
     """A Problems API v2 record as a ``ProblemInfo`` (times from epoch ms; -1 end = open)."""
     start = parse_timestamp(problem.get("startTime"))
@@ -97,10 +141,15 @@ def problem_info(problem: Record, *, source: str | None = None) -> ProblemInfo:
     affected = [r for s in problem.get("affectedEntities") or [] if (r := _entity_ref(s))]
     impacted = [r for s in problem.get("impactedEntities") or [] if (r := _entity_ref(s))]
     summary: list[str] = []
-    details = (problem.get("evidenceDetails") or {}).get("details") or []
+    structured: list[DavisEvidence] = []
+    evidence_details = problem.get("evidenceDetails")
+    details = (evidence_details.get("details") if isinstance(evidence_details, Mapping) else None) or []
     for item in details if isinstance(details, list) else []:
         if not isinstance(item, Mapping):
             continue
+        parsed = davis_evidence(item)
+        if parsed is not None:
+            structured.append(parsed)
         entity = _entity_ref(item.get("entity"))
         text = _text(item.get("displayName")) or _text(item.get("evidenceType")) or "evidence"
         if entity is not None:
@@ -133,6 +182,7 @@ def problem_info(problem: Record, *, source: str | None = None) -> ProblemInfo:
         impacted=impacted,
         root_cause_hint=_entity_ref(problem.get("rootCauseEntity")),
         evidence_summary=summary[:20],
+        davis_evidence=structured[:50],
         estimated_affected_users=users if seen_users else None,
         source=source,
     )
@@ -236,6 +286,7 @@ def trace_stats(
     examples: dict[str, list[str]] = defaultdict(list)
     first_failure: dict[str, datetime] = {}
     services: set[str] = set()
+    edge_gaps: dict[tuple[str, str, str], list[float]] = defaultdict(list)
 
     def phase_of(span: Record) -> str | None:
         ts = _time(span, "start_time", "timestamp", "end_time")
@@ -285,7 +336,18 @@ def trace_stats(
             kind = _span_kind(span)
             if duration is not None:
                 if kind in _CLIENT_KINDS and kid_durations:
-                    a.network.append(max(0.0, duration - max(kid_durations)))
+                    gap = max(0.0, duration - max(kid_durations))
+                    a.network.append(gap)
+                    callee = next(
+                        (
+                            cs
+                            for k in kids
+                            if span_duration_ms(k) == max(kid_durations) and (cs := span_service(k))
+                        ),
+                        None,
+                    )
+                    if callee is not None and callee != service:
+                        edge_gaps[(service, callee, phase)].append(gap)
                 elif kind not in _CLIENT_KINDS:
                     a.self_times.append(max(0.0, duration - sum(kid_durations)))
             for kid in kids:
@@ -315,6 +377,14 @@ def trace_stats(
                 deps[service][_dependency_target(span)] += 1
 
     names = names or {}
+    gaps_by_caller: dict[str, dict[str, CallGap]] = defaultdict(dict)
+    for caller, callee in sorted({(c, d) for c, d, _ in edge_gaps}):
+        incident = edge_gaps.get((caller, callee, "incident"), [])
+        gaps_by_caller[caller][callee] = CallGap(
+            baseline_p90_ms=percentile(edge_gaps.get((caller, callee, "baseline"), []), 90),
+            incident_p90_ms=percentile(incident, 90),
+            incident_calls=len(incident),
+        )
     result: list[TraceStats] = []
     for service in sorted(services):
         name = names.get(service)
@@ -336,6 +406,7 @@ def trace_stats(
                 incident=acc[(service, "incident")].result(),
                 callees=sorted(callees.get(service, set())),
                 failing_dependencies=dict(deps[service].most_common(5)),
+                call_gaps=gaps_by_caller.get(service, {}),
                 example_trace_ids=examples.get(service, []),
                 first_incident_failure=first_failure.get(service),
                 source=source,

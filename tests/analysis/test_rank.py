@@ -260,7 +260,12 @@ def test_no_candidates_and_empty_evidence() -> None:
     assert result.ranked == [] and result.category == "none"
     davis_only = rank_root_causes(Evidence(problem=problem(CHECKOUT, "checkout")))
     assert davis_only.ranked[0].entity_id == CHECKOUT
-    assert davis_only.category == "none"  # Davis alone is not a deviation
+    # Nothing could be measured: not a (confident) false alarm, and the category comes from what
+    # is known — the problem's title says failures rose.
+    assert not davis_only.false_alarm
+    assert davis_only.confidence <= 0.2
+    assert davis_only.category == "code"
+    assert davis_only.ranked[0].category == "none"  # Davis alone is not a deviation of the entity
 
 
 def test_ranking_is_deterministic_and_scores_bounded() -> None:
@@ -274,3 +279,205 @@ def test_ranking_is_deterministic_and_scores_bounded() -> None:
     assert all(0.0 <= r.score <= 1.0 for r in first.ranked)
     assert first.ranked[0].score == first.ranked[1].score
     assert first.ranked[0].entity_id < first.ranked[1].entity_id  # ties break on id
+
+
+# --------------------------------------------------------------------------- propagation rules
+
+
+def test_metrics_only_the_deepest_anomalous_callee_is_the_root() -> None:
+    """Classic RCA: with only metrics and the call graph, an anomaly below explains those above."""
+    ms = 1000.0
+    ev = evidence(
+        candidates=_chain(),
+        metrics=[
+            metric(FRONT, "dt.service.request.response_time", 80 * ms, 700 * ms),
+            metric(CHECKOUT, "dt.service.request.response_time", 40 * ms, 650 * ms),
+            metric(PAYMENT, "dt.service.request.response_time", 20 * ms, 600 * ms),
+            metric(CART, "dt.service.request.response_time", 20 * ms, 20.5 * ms),
+        ],
+        changes=[change("deploy-front", FRONT, minutes=-5)],
+    )
+    result = rank_root_causes(ev)
+    assert _top(result) == PAYMENT
+    front = next(r for r in result.ranked if r.entity_id == FRONT)
+    assert any("anomalous too" in c for c in front.counter_evidence)
+    assert result.triggering_change is None  # the change is on a caller whose trouble is explained
+    payment = result.ranked[0]
+    assert "propagation" in payment.signals and any("explains" in r for r in payment.reasons)
+
+
+def test_metrics_only_a_healthy_callee_leaves_the_blame_on_the_caller() -> None:
+    ms = 1000.0
+    ev = evidence(
+        candidates=_chain(),
+        metrics=[
+            metric(FRONT, "dt.service.request.response_time", 80 * ms, 500 * ms),
+            metric(CHECKOUT, "dt.service.request.failure_count", 1, 40, std=1),
+            metric(PAYMENT, "dt.service.request.response_time", 20 * ms, 20.2 * ms),
+        ],
+    )
+    result = rank_root_causes(ev)
+    assert _top(result) == CHECKOUT
+
+
+def test_availability_drop_counts_as_failure() -> None:
+    ev = evidence(
+        candidates=_chain(),
+        metrics=[metric(CART, "service.availability", 99.9, 60.0, std=0.05)],
+    )
+    result = rank_root_causes(ev)
+    assert _top(result) == CART and "failure_metric" in result.ranked[0].signals
+
+
+def test_entities_only_in_data_become_candidates() -> None:
+    """A pod name in a metric dimension finds its workload; a span-only service is rankable."""
+    ev = evidence(
+        candidates=[svc(FRONT, "frontend", relations=["affected"]), svc(CART, "cart")],
+        traces=[
+            traces(FRONT, failures=30, origins=0, callees=["ts-order-service"]),
+            traces("ts-order-service", failures=30, origins=30),
+        ],
+        metrics=[metric("cart-7d9f8c6b5-x2k4q", "container.memory.usage", 100, 400, std=5)],
+    )
+    result = rank_root_causes(ev)
+    assert _top(result) == "ts-order-service"
+    assert "resource" in next(r for r in result.ranked if r.entity_id == CART).signals
+
+
+def test_network_trouble_is_where_the_slow_calls_meet() -> None:
+    from dynatrace_agent.analysis.evidence import CallGap
+
+    host = "HOST-00000000000000E4"
+    slow = CallGap(baseline_p90_ms=1.0, incident_p90_ms=380.0, incident_calls=20)
+    front = traces(FRONT, p90=(80, 480), self_p90=(20, 21), callees=[CHECKOUT], network=(1, 380))
+    front.call_gaps = {CHECKOUT: slow}
+    cart = traces(CART, p90=(60, 450), self_p90=(20, 20), callees=[CHECKOUT], network=(1, 370))
+    cart.call_gaps = {CHECKOUT: slow}
+    ev = evidence(
+        problem=problem(CHECKOUT, "checkout"),
+        candidates=[
+            svc(FRONT, "frontend", calls=[CHECKOUT]),
+            svc(CART, "cart", calls=[CHECKOUT]),
+            svc(CHECKOUT, "checkout", called_by=[FRONT, CART], hosts=[host], relations=["affected"]),
+            Candidate(entity_id=host, name="node-4", type="HOST", relations=["host"], hop=1),
+        ],
+        traces=[front, cart, healthy(CHECKOUT)],
+        metrics=[metric(host, "dt.host.net.nic.packets.dropped", 0.3, 1600, std=0.2)],
+        changes=[change("deploy-front", FRONT, kind="configuration", minutes=-10)],
+    )
+    result = rank_root_causes(ev)
+    assert _top(result) == host
+    assert result.category == "network"
+    assert any("explained by the network" in c for r in result.ranked[1:] for c in r.counter_evidence)
+
+
+def test_failures_that_begin_later_belong_to_another_problem() -> None:
+    from datetime import timedelta
+
+    from .scenarios import START
+
+    early = traces(CHECKOUT, failures=40, origins=40)
+    early.first_incident_failure = START
+    late = traces(CART, failures=40, origins=40)
+    late.first_incident_failure = START + timedelta(minutes=9)
+    ev = evidence(
+        candidates=_chain(),
+        traces=[traces(FRONT, failures=40, origins=0, callees=[CHECKOUT]), early, late],
+        changes=[change("cfg-cart", CART, kind="configuration", minutes=-12)],
+    )
+    result = rank_root_causes(ev)
+    assert _top(result) == CHECKOUT
+    cart = next(r for r in result.ranked if r.entity_id == CART)
+    assert any("began 9 min after" in c for c in cart.counter_evidence)
+
+
+def test_classic_only_problem_record_ranks_from_davis_evidence() -> None:
+    """No Grail data: Davis's change points and its deployment event still rank, with low confidence."""
+    from datetime import timedelta
+
+    from dynatrace_agent.analysis.evidence import DavisEvidence, Gap
+
+    from .scenarios import START
+
+    info = problem(FRONT, "frontend")
+    info.davis_evidence = [
+        DavisEvidence(
+            evidence_type="TRANSACTIONAL",
+            display_name="Failure rate",
+            entity_id=FRONT,
+            root_cause_relevant=True,
+            before=0.14,
+            after=4.1,
+            unit="Percent",
+        ),
+        DavisEvidence(
+            evidence_type="TRANSACTIONAL",
+            display_name="Failure rate",
+            entity_id=CHECKOUT,
+            before=0.1,
+            after=21.0,
+            unit="Percent",
+        ),
+        DavisEvidence(
+            evidence_type="EVENT",
+            display_name="checkout 3.1.0",
+            entity_id=CHECKOUT,
+            event_type="CUSTOM_DEPLOYMENT",
+            event_id="ev-77",
+            start=START - timedelta(minutes=3),
+        ),
+    ]
+    ev = evidence(
+        problem=info,
+        candidates=_chain(),
+        gaps=[Gap(capability=c, reason="no OAuth client") for c in ("traces", "logs", "metrics", "events")],
+    )
+    result = rank_root_causes(ev)
+    assert _top(result) == CHECKOUT
+    assert result.category == "deployment" and result.triggering_change == "ev-77"
+    assert not result.false_alarm and result.confidence <= 0.2
+
+
+def test_blind_disk_problem_on_a_host_is_infrastructure() -> None:
+    from dynatrace_agent.analysis.evidence import DavisEvidence
+
+    host = "HOST-00000000000000D1"
+    info = problem(host, "db-01")
+    info.title = "Low disk space"
+    info.davis_evidence = [
+        DavisEvidence(
+            evidence_type="EVENT",
+            display_name="Low disk space",
+            entity_id=host,
+            event_type="LOW_DISK_SPACE",
+            root_cause_relevant=True,
+        ),
+        DavisEvidence(
+            evidence_type="TRANSACTIONAL",
+            display_name="Failure rate",
+            entity_id=CHECKOUT,
+            before=0.2,
+            after=54.0,
+            unit="Percent",
+        ),
+    ]
+    ev = evidence(
+        problem=info,
+        candidates=[
+            svc(CHECKOUT, "checkout", calls=[DB], relations=["affected"]),
+            svc(DB, "PostgreSQL", called_by=[CHECKOUT], hosts=[host], is_database=True, hop=1),
+            Candidate(entity_id=host, name="db-01", type="HOST", relations=["affected"]),
+        ],
+    )
+    result = rank_root_causes(ev)
+    assert _top(result) == host
+    assert result.category == "infrastructure"
+    assert not result.false_alarm
+
+
+def test_noisy_count_from_nothing_is_not_a_deviation() -> None:
+    ev = evidence(
+        candidates=_chain(),
+        metrics=[metric(CART, "dt.service.request.failure_count", 0.0, 0.03, std=1e-9)],
+    )
+    assert rank_root_causes(ev).false_alarm

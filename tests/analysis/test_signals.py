@@ -320,3 +320,58 @@ def test_problem_info_from_api_record() -> None:
     assert info.evidence_summary == ["Failure rate on checkout (0.1 → 12.5 Percent) [root-cause relevant]"]
     assert info.estimated_affected_users == 15
     assert problem_info({}).problem_id == "unknown"
+
+
+def test_problem_info_keeps_structured_davis_evidence() -> None:
+    record = {
+        "problemId": "p",
+        "startTime": 1741083600000,
+        "evidenceDetails": {
+            "details": [
+                {
+                    "evidenceType": "TRANSACTIONAL",
+                    "displayName": "Failure rate",
+                    "entity": {"entityId": {"id": "SERVICE-2", "type": "SERVICE"}, "name": "engine"},
+                    "valueBeforeChangePoint": "0.1",
+                    "valueAfterChangePoint": 21.0,
+                    "unit": "Percent",
+                },
+                {
+                    "evidenceType": "EVENT",
+                    "displayName": "engine 3.1.0",
+                    "entity": {"entityId": {"id": "SERVICE-2", "type": "SERVICE"}, "name": "engine"},
+                    "eventId": "77_1741083300000",
+                    "eventType": "CUSTOM_DEPLOYMENT",
+                    "startTime": 1741083300000,
+                    "data": {"properties": [{"key": "deployment.version", "value": "3.1.0"}, {"key": 1}]},
+                },
+                "garbage",
+                {"evidenceType": "EVENT"},
+            ]
+        },
+    }
+    info = problem_info(record)
+    metric_ev, deploy, *rest = info.davis_evidence
+    assert (metric_ev.entity_id, metric_ev.before, metric_ev.after) == ("SERVICE-2", 0.1, 21.0)
+    assert deploy.event_type == "CUSTOM_DEPLOYMENT" and deploy.event_id == "77_1741083300000"
+    assert deploy.properties == {"deployment.version": "3.1.0"}
+    assert deploy.start is not None and info.start is not None and deploy.start < info.start
+    assert rest == []  # garbage and an item naming neither entity nor event are dropped
+
+
+def test_trace_stats_wire_time_per_callee() -> None:
+    spans = []
+    for i in range(6):
+        for minute, slow_wire in ((-20, False), (10, True)):
+            trace = f"t{i}{minute}"
+            client_ms = 330.0 if slow_wire else 32.0
+            spans += [
+                _span(trace, "a", None, "FRONT", minute, client_ms + 5, **{"span.kind": "server"}),
+                _span(trace, "b", "a", "FRONT", minute, client_ms, **{"span.kind": "client"}),
+                _span(trace, "c", "b", "CHECKOUT", minute, 30, **{"span.kind": "server"}),
+            ]
+    stats = {t.service: t for t in trace_stats(spans, WINDOW)}
+    gap = stats["FRONT"].call_gaps["CHECKOUT"]
+    assert gap.baseline_p90_ms == pytest.approx(2.0) and gap.incident_p90_ms == pytest.approx(300.0)
+    assert gap.incident_calls == 6
+    assert stats["CHECKOUT"].call_gaps == {}

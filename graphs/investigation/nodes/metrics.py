@@ -28,7 +28,12 @@ METRIC_GROUPS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     (
         "service metrics",
         "SERVICE",
-        ("dt.service.request.response_time", "dt.service.request.failure_count", "dt.service.request.count"),
+        (
+            "dt.service.request.response_time",
+            "dt.service.request.failure_count",
+            "dt.service.request.failure_rate",
+            "dt.service.request.count",
+        ),
         "dt.entity.service",
     ),
     (
@@ -39,11 +44,26 @@ METRIC_GROUPS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
             "dt.host.memory.usage",
             "dt.host.disk.used.percent",
             "dt.host.net.nic.packets.dropped",
+            "dt.host.net.nic.packets.retransmitted",
         ),
         "dt.entity.host",
     ),
-    ("process metrics", "PROCESS_GROUP", ("dt.process.cpu.usage",), "dt.entity.process_group"),
-    ("throttling", "SERVICE", ("dt.kubernetes.container.cpu_throttled",), "dt.entity.service"),
+    (
+        "process metrics",
+        "PROCESS_GROUP",
+        ("dt.process.cpu.usage", "dt.process.memory.usage"),
+        "dt.entity.process_group",
+    ),
+    (
+        "container metrics",
+        "SERVICE",
+        (
+            "dt.kubernetes.container.cpu_throttled",
+            "dt.kubernetes.container.cpu_usage",
+            "dt.kubernetes.container.memory_working_set",
+        ),
+        "dt.entity.service",
+    ),
 )
 _MAX_IDS = 50
 

@@ -1,7 +1,8 @@
 """Expand the problem's entities into a candidate set through Smartscape relationships.
 
 Starting from the affected and impacted entities and Davis's root-cause hint, the services
-they call and that call them, their process groups, hosts and cluster, and the other
+they call (and, down to ``MAX_CALL_DEPTH`` hops, what those call) and that call them, their
+process groups, hosts and cluster, and the other
 processes on those hosts (noisy neighbours) become candidates, in two rounds of requests (one
 per entity type, each for a list of ids, plus one per host for the processes on it), so the
 cost does not grow with the number of entities.
@@ -29,7 +30,9 @@ __all__ = ["MAX_CANDIDATES", "expand_topology", "topology_node"]
 MAX_CANDIDATES = 60
 #: Entity types that are the impacted side (users, frontends), never a root cause here.
 _NOT_CANDIDATES = {"APPLICATION", "MOBILE_APPLICATION", "CUSTOM_APPLICATION", "SYNTHETIC_TEST", "HTTP_CHECK"}
-_MAX_ROUNDS = 2
+#: How far down the call graph the candidates reach: a root cause is often a callee's callee.
+MAX_CALL_DEPTH = 3
+_MAX_ROUNDS = MAX_CALL_DEPTH + 1
 _MAX_HOSTS = 10
 
 
@@ -83,12 +86,13 @@ class _Graph:
         etype = (node.type or _type_of(node.entity_id)).upper()
         nxt = node.hop + 1
         if etype == "SERVICE":
-            if node.hop == 0:
+            if node.hop < MAX_CALL_DEPTH and (node.hop == 0 or "callee" in node.relations):
                 for callee in _ids(out, "calls"):
                     self.add(callee, "callee", nxt)
+            if node.hop == 0:
                 for caller in _ids(inc, "calls"):
                     self.add(caller, "caller", nxt)
-            if node.hop <= 1:
+            if node.hop <= MAX_CALL_DEPTH:
                 for pg in _ids(out, "runsOn"):
                     self.add(pg, "process_group", nxt)
                 for host in _ids(out, "runsOnHost"):
