@@ -27,6 +27,7 @@ from dynatrace_agent.case import IncidentCase, load_case
 from dynatrace_agent.client import DynatraceClient
 from dynatrace_agent.simulator import SimulatorOptions, simulator_settings, simulator_transport
 from evals import baselines as baseline_module
+from evals.judge import judge_facts
 from evals.scoring import (
     RESULTS_FORMAT,
     Prediction,
@@ -171,6 +172,8 @@ async def run_case(path: Path, *, model: Any = None, deadline_s: float = 120.0) 
         "api_calls": int(stats.api_calls),
         "wall_ms": wall_ms,
     }
+    if model is not None and expected is not None and expected.facts:
+        row["judge"] = await judge_facts(model, report.to_markdown(), expected.facts)
     return CaseRun(row, list(case.tags), baseline_ranks)
 
 
@@ -197,10 +200,15 @@ async def run_eval(
     rows = [run.row for run in runs]
     tags = {str(run.row["id"]): run.tags for run in runs}
     baseline_names = list(baseline_module.BASELINES)
+    summary = summarise_results(rows)
+    judged = [r["judge"] for r in rows if r.get("judge") and r["judge"].get("found") is not None]
+    if judged:
+        total = sum(j["facts"] for j in judged)
+        summary["facts_recall"] = round(sum(j["found"] for j in judged) / total, 4) if total else 0.0
     return {
         "format": RESULTS_FORMAT,
         "cases": rows,
-        "summary": summarise_results(rows),
+        "summary": summary,
         "by_tag": summarise_by_tag(rows, tags),
         "baselines": {
             name: baseline_summary([run.baseline_ranks.get(name) for run in runs]) for name in baseline_names
@@ -230,6 +238,8 @@ def render_table(results: dict[str, Any]) -> str:
         f"median {s['median_wall_ms']:.0f} ms, {s['median_tool_output_tokens']:.0f} tokens  "
         f"({s['ok']}/{s['cases']} ran)"
     )
+    if "facts_recall" in s:
+        lines.append(f"judge: {s['facts_recall']:.2f} of the expected facts stated in the reports")
     for name, b in results.get("baselines", {}).items():
         lines.append(
             f"baseline {name}: AC@1 {b['ac_at_1']:.2f}  AC@3 {b['ac_at_3']:.2f}  AC@5 {b['ac_at_5']:.2f}"

@@ -52,3 +52,26 @@ def test_eval_command_writes_json_and_enforces_a_threshold(tmp_path: Path, capsy
         main(["eval", "--cases", str(cases), "--threshold", str(threshold), "--filter", "kind:deployment"])
         == 0
     )
+
+
+async def test_judge_grades_expected_facts_with_a_model(tmp_path: Path) -> None:
+    from tests.graphs.fakes import FakeSynthesisModel
+
+    root = tmp_path / "cases"
+    shutil.copytree(FIXTURE, root / "good")
+    judge_answer = {"verdicts": [{"found": True, "quote": "checkout 2.14.0"}]}
+    synthesis = {"narrative": "checkout 2.14.0 failed", "ranking": [], "follow_up": []}
+    model = FakeSynthesisModel(messages=iter([]), structured=[synthesis, judge_answer])
+    results = await run_eval(root, model=model)
+    row = results["cases"][0]
+    assert row["judge"]["facts"] == 1 and row["judge"]["found"] == 1
+    assert results["summary"]["facts_recall"] == 1.0
+
+
+async def test_a_failing_judge_scores_nothing() -> None:
+    from evals.judge import judge_facts
+    from tests.graphs.fakes import FakeSynthesisModel
+
+    model = FakeSynthesisModel(messages=iter([]), fail=True)
+    verdict = await judge_facts(model, "report", ["a fact"])
+    assert verdict["found"] is None and "judge failed" in verdict["error"]
