@@ -13,6 +13,10 @@ from graphs.investigation.run import investigate_checkpointed
 from tests.graphs.conftest import ClientFactory
 
 
+class ProcessKilled(BaseException):
+    """Stands for the process dying mid-run: not an error a branch may turn into a gap."""
+
+
 class _Recorder(httpx.AsyncBaseTransport):
     """Forwards to the simulator, records paths, and breaks on the first logs query when asked."""
 
@@ -24,7 +28,7 @@ class _Recorder(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.paths.append(request.url.path)
         if self.break_logs and b"fetch logs" in request.content:
-            raise RuntimeError("process killed while querying logs")
+            raise ProcessKilled("process killed while querying logs")
         return await self.inner.handle_async_request(request)
 
 
@@ -35,7 +39,7 @@ async def test_interrupted_run_resumes_without_repeating_done_work(
     opts = SimulatorOptions()
     broken = _Recorder(simulator_transport(case, opts), break_logs=True)
     async with make_client(opts, transport=broken) as client:
-        with pytest.raises(RuntimeError, match="process killed"):
+        with pytest.raises(ProcessKilled, match="process killed"):
             await investigate_checkpointed(case.problem, client=client, db_path=db)
     assert any("/problems" in p for p in broken.paths)
 

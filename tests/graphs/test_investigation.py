@@ -97,3 +97,20 @@ async def test_report_json_round_trips(case: IncidentCase, make_client: ClientFa
         report = await investigate(case.problem, client=client)
     data = json.loads(json.dumps(report.model_dump(mode="json")))
     assert InvestigationReport.model_validate(data) == report
+
+
+async def test_an_unexpected_error_in_one_branch_becomes_a_gap(
+    case: IncidentCase, make_client: ClientFactory, monkeypatch: Any
+) -> None:
+    """A bug or an odd record shape in one branch costs that branch, not the investigation."""
+    from graphs.investigation.nodes import logs as logs_node
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("unexpected field")
+
+    monkeypatch.setattr(logs_node, "_gather", broken)
+    async with make_client() as client:
+        report = await investigate(case.problem, client=client)
+    gaps = [g for g in report.unavailable if g.capability == "logs"]
+    assert gaps and "internal error" in gaps[0].reason and "KeyError" in gaps[0].reason
+    assert report.ranked_root_causes, "the other branches still produce a ranking"

@@ -10,6 +10,7 @@ share of the token budget, and progress is streamed per phase.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from dynatrace_agent.errors import CapabilityUnavailableError, DynatraceAgentErr
 from dynatrace_agent.summarise.budget import count_tokens
 from graphs.investigation.context import InvestigationContext
 from graphs.investigation.state import InvestigationState
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "BRANCHES",
@@ -183,6 +186,9 @@ async def run_branch(
         out.gap(err.capability or name, err)
     except DynatraceAgentError as err:
         out.gap(name, err)
+    except Exception as err:  # a bug or an unexpected record shape costs one branch, not the report
+        logger.exception("investigation branch %s failed unexpectedly", name)
+        out.gap(name, err, "internal error (please report it)")
     lines, tokens = fit_lines(out.lines, branch_budget(ctx))
     ms = int((time.perf_counter() - began) * 1000)
     detail = f"{len(out.lines)} findings" + (f", {len(out.gaps)} gap(s)" if out.gaps else "")
