@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -62,6 +63,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: say so in one line; the traceback only on request
+        if os.environ.get("DT_AGENT_DEBUG"):
+            raise
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} "
+            "(this is a bug in dynatrace-agent; set DT_AGENT_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return 70
     return int(result or 0)
 
 
