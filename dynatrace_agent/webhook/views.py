@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from string import Template
 from typing import Any
+
+from markdown_it import MarkdownIt
 
 from dynatrace_agent.webhook.grouping import AlertGroup
 from dynatrace_agent.webhook.store import Alert
@@ -101,7 +102,7 @@ def report_markdown(report: dict[str, Any]) -> str | None:
     if isinstance(text, str) and text.strip():
         return text
     try:
-        from dynatrace_agent.report import InvestigationReport  # type: ignore[import-not-found,unused-ignore]
+        from dynatrace_agent.report import InvestigationReport
 
         rendered = InvestigationReport.model_validate(report).to_markdown()
     except Exception:  # not built yet, or a report of another shape: show JSON instead
@@ -109,77 +110,19 @@ def report_markdown(report: dict[str, Any]) -> str | None:
     return rendered if isinstance(rendered, str) else None
 
 
-_INLINE = [
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
-    (re.compile(r"\*\*([^*]+)\*\*"), r"<strong>\1</strong>"),
-    (re.compile(r"(?<![*\w])\*([^*\s][^*]*)\*(?!\w)"), r"<em>\1</em>"),
-]
-
-
-_LIST_MARK = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
-
-
-def _inline(text: str) -> str:
-    out = _e(text, quote=False)
-    for pattern, repl in _INLINE:
-        out = pattern.sub(repl, out)
-    return out
+@cache
+def _markdown() -> MarkdownIt:
+    # CommonMark with tables; raw HTML in the text is escaped, and link targets are validated
+    # by markdown-it (no javascript: URLs), so a hostile report cannot inject markup.
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 def markdown_to_html(text: str) -> str:
-    """A small, safe markdown subset: headings, lists, code blocks, tables as text, emphasis."""
-    out: list[str] = []
-    in_list = False
-    in_code = False
-    paragraph: list[str] = []
-
-    def flush() -> None:
-        nonlocal in_list
-        if paragraph:
-            out.append("<p>" + " ".join(_inline(p) for p in paragraph) + "</p>")
-            paragraph.clear()
-        if in_list:
-            out.append("</ul>")
-            in_list = False
-
-    for line in text.splitlines():
-        if line.strip().startswith("```"):
-            if in_code:
-                out.append("</pre>")
-            else:
-                flush()
-                out.append("<pre>")
-            in_code = not in_code
-            continue
-        if in_code:
-            out.append(_e(line))
-            continue
-        stripped = line.strip()
-        heading = re.match(r"^(#{1,6})\s+(.*)$", stripped)
-        if heading:
-            flush()
-            level = min(6, len(heading.group(1)) + 1)
-            out.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-        elif _LIST_MARK.match(stripped):
-            if paragraph:
-                out.append("<p>" + " ".join(_inline(p) for p in paragraph) + "</p>")
-                paragraph.clear()
-            if not in_list:
-                out.append("<ul>")
-                in_list = True
-            item = _LIST_MARK.sub("", stripped)
-            out.append(f"<li>{_inline(item)}</li>")
-        elif stripped.startswith("|"):
-            flush()
-            out.append(f"<pre>{_e(stripped)}</pre>")
-        elif not stripped:
-            flush()
-        else:
-            paragraph.append(stripped)
-    flush()
-    if in_code:
-        out.append("</pre>")
-    return "\n".join(out)
+    """Render a report's Markdown safely (headings shifted one level down inside the page)."""
+    html: str = _markdown().render(text)
+    for level in range(5, 0, -1):
+        html = html.replace(f"<h{level}>", f"<h{level + 1}>").replace(f"</h{level}>", f"</h{level + 1}>")
+    return html
 
 
 def _fact(name: str, value: str) -> str:

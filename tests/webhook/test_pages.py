@@ -64,8 +64,12 @@ async def test_detail_page_escapes_payload_text_and_renders_the_report(tmp_path:
 def test_report_rendering_falls_back_to_json_for_unknown_shapes() -> None:
     assert report_markdown({"markdown": "# Hi"}) == "# Hi"
     assert report_markdown({"something": "else"}) is None
-    html = markdown_to_html("## Cause\n\n1. `db` is *slow*\n2. **pool**\n\n```\na < b\n```\n| a | b |")
+    html = markdown_to_html(
+        "## Cause\n\n1. `db` is *slow*\n2. **pool**\n\n```\na < b\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "[ok](https://x.example/a) [bad](javascript:alert(1)) <script>alert(1)</script>"
+    )
     assert "<h3>Cause</h3>" in html
     assert "<li><code>db</code> is <em>slow</em></li>" in html
-    assert "<pre>\na &lt; b\n</pre>" in html
-    assert "<pre>| a | b |</pre>" in html
+    assert "a &lt; b" in html and "<table>" in html and "<td>2</td>" in html
+    assert '<a href="https://x.example/a">ok</a>' in html
+    assert "javascript:" not in html.split("[bad]")[0] and "<script>" not in html
