@@ -26,6 +26,7 @@ from dynatrace_agent.summarise.budget import (
     Section,
     fit_sections,
     grail_facts_line,
+    table_section,
     top_n,
 )
 from dynatrace_agent.values import as_float
@@ -33,6 +34,9 @@ from dynatrace_agent.values import as_float
 __all__ = ["summarise_dql"]
 
 PROFILE_ROWS = 5000
+# Small, narrow results (aggregations, top-N lists) are shown as a table of rows first.
+TABLE_FIELDS = 8
+TABLE_ROWS = 50
 EXAMPLE_CHARS = 320
 VALUE_CHARS = 48
 TOP_VALUES = 3
@@ -214,6 +218,10 @@ def _examples(records: Sequence[Record], fields: dict[str, _Field], count: int) 
     return lines
 
 
+def _is_flat(record: Record) -> bool:
+    return all(not isinstance(v, dict | list) for v in record.values())
+
+
 def summarise_dql(
     records: Sequence[Record],
     *,
@@ -239,6 +247,20 @@ def summarise_dql(
     _fold_related(fields, profiled)
     sample = f" (profile of the first {len(profiled):,})" if len(profiled) < len(records) else ""
     headline = f"{len(records):,} records with {len(names):,} fields{sample}"
+    sections: list[Section] = []
+    if len(records) <= TABLE_ROWS and len(names) <= TABLE_FIELDS and all(_is_flat(r) for r in records):
+        # Narrow results (summarize/aggregations, top-N lists) are what was asked for: show the
+        # rows themselves, as many as fit, before any profile of them.
+        sections.append(
+            table_section(
+                None,
+                names,
+                [[_scalar(r.get(n)) for n in names] for r in records[: top_n(budget, per_item=25, high=500)]],
+                noun="rows",
+                total=len(records),
+                max_cell_chars=VALUE_CHARS,
+            )
+        )
     profile = Section(
         "Fields:",
         [_describe(fields[n], fields, profiled, len(profiled)) for n in names[: top_n(budget, per_item=60)]],
@@ -251,9 +273,10 @@ def summarise_dql(
         noun="records",
         total=len(records),
     )
+    sections += [profile] if sections else [profile, examples]
     return fit_sections(
         headline,
-        [profile, examples],
+        sections,
         budget=budget,
         facts=grail_facts_line(grail, returned=len(records)),
         narrow=narrow,

@@ -220,3 +220,10 @@ def test_at_least_20x_smaller_than_raw_and_within_budget(name: str, make: Any, s
     for budget in (300, 1500, 4000):
         assert count_tokens(summarise(records, budget)) <= budget, name
     assert raw / count_tokens(summarise(records, 1500)) >= 20, name
+
+
+def test_dql_small_aggregations_are_shown_as_rows() -> None:
+    rows = [{"service.name": f"svc-{i}", "n": str(100 - i)} for i in range(12)]
+    text = summarise_dql(rows, budget=1500)
+    assert "| service.name | n |" in text
+    assert all(f"| svc-{i} | {100 - i} |" in text for i in range(12))  # every row, none left out
