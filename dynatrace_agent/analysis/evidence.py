@@ -269,6 +269,9 @@ class MetricDeviation(_Model):
     relative_change: float | None = None
     baseline_points: int = 0
     incident_points: int = 0
+    #: Share of incident points beyond 3 baseline deviations in the direction of the change:
+    #: a sustained move is near 1, a brief blip inside a long incident is small.
+    incident_persistence: float | None = None
     source: str | None = None
 
 

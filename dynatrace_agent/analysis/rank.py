@@ -85,6 +85,10 @@ CHANGE_TRIGGER_THRESHOLD = 0.35
 ANOMALY_THRESHOLD = 0.15
 #: Failures that start this long after the problem opened did not start it.
 LATE_ONSET_MINUTES = 4.0
+#: Fewer incident requests than this make a self-time p90 only partly trustworthy.
+MIN_SPANS_FOR_P90 = 5
+#: A host is saturated only from this utilisation (percent) on, whatever its z-score.
+SATURATION_LEVEL = 80.0
 #: Without traces, logs or metrics a verdict is never more confident than this.
 BLIND_MAX_CONFIDENCE = 0.2
 _INFRA_TYPES = {"HOST", "KUBERNETES_NODE", "KUBERNETES_CLUSTER", "HYPERVISOR", "CLOUD_APPLICATION"}
@@ -92,6 +96,8 @@ _RESOURCE_KINDS = {"cpu", "memory", "disk", "saturation"}
 _CHANGE_EVENT_TYPES = re.compile(r"DEPLOY|CONFIG|RELEASE|ROLLOUT", re.I)
 _INVERSE_METRIC = re.compile(r"availab|success|apdex|uptime", re.I)
 _STARVATION_METRIC = re.compile(r"throttl|steal|wait", re.I)
+_RESTART_METRIC = re.compile(r"restart|oom.?kill|evict", re.I)
+_PERCENT_METRIC = re.compile(r"usage|percent|util", re.I)
 
 _HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -298,6 +304,21 @@ def _workload_name(name: str) -> str:
     return _POD_SUFFIX.sub("", name.lower())
 
 
+_NAME_DIMS = ("service.name", "k8s.workload.name", "k8s.container.name", "k8s.pod.name")
+
+
+def _metric_owner(index: _Index, m: MetricDeviation) -> Candidate | None:
+    """The candidate a series is about: its entity id, else a name dimension (service, workload, pod)."""
+    found = index.resolve(m.entity_id)
+    if found is not None:
+        return found
+    for dim in _NAME_DIMS:
+        found = index.resolve(m.dimensions.get(dim))
+        if found is not None:
+            return found
+    return None
+
+
 def _matches(c: Candidate, key: str | None) -> bool:
     if not key:
         return False
@@ -413,6 +434,9 @@ def _trace_signals(ctx: _Ctx) -> None:
                 names = ", ".join(o.candidate.label for o in downstream[:2] if o is not st) or "elsewhere"
                 st.counter.append(f"most of its failures are relayed: they originate downstream in {names}")
         self_strength = _ratio_strength(base.self_p90_ms, inc.self_p90_ms, min_abs=5.0)
+        if inc.requests < MIN_SPANS_FOR_P90:
+            # A p90 of a handful of spans is one outlier: trust it only partly.
+            self_strength *= inc.requests / MIN_SPANS_FOR_P90
         if self_strength > 0:
             st.add(
                 "latency",
@@ -557,6 +581,92 @@ def _log_signals(ctx: _Ctx) -> None:
                     dep.hints[kind] = dep.hints.get(kind, 0.0) + share * strength
 
 
+_GENERIC_NAME_TOKENS = {
+    "ts",
+    "svc",
+    "service",
+    "services",
+    "api",
+    "app",
+    "server",
+    "srv",
+    "ms",
+    "prod",
+    "the",
+}
+
+
+def _name_patterns(name: str) -> re.Pattern[str] | None:
+    """How a log message may name a service: ``ts-price-service`` → ts-price-service, price service…"""
+    low = name.lower().strip()
+    tokens = [t for t in re.split(r"[^a-z0-9]+", low) if t]
+    core = [t for t in tokens if t not in _GENERIC_NAME_TOKENS]
+    if not core or sum(len(t) for t in core) < 3:
+        return None
+    joined = r"[\s_.-]?".join(re.escape(t) for t in core)
+    forms = [re.escape(low), r"[\s_.-]".join(re.escape(t) for t in tokens)]
+    forms.append(joined + r"[\s_.-]?(?:service|svc|api|server)")
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(forms) + r")(?![a-z0-9])", re.I)
+
+
+def _blame_named_callee(ctx: _Ctx) -> None:
+    """A failing service whose error logs name a callee ("invalid price from price service").
+
+    The caller's own spans fail (it rejects what it received), so the traces make it the
+    origin; its error messages say the trouble came from the callee (a wrong return value, a
+    bad response). The blame moves to the named callee; the caller keeps a share, and a change
+    on the caller no longer finds its own deviation to explain.
+    """
+    for st in list(ctx.states.values()):
+        lg = st.logs
+        origin = st.signals.get("origin", 0.0)
+        if lg is None or st.client_origin or st.relays_to is not None or origin <= 0.0:
+            continue
+        patterns = [p for p in (lg.new_patterns or lg.top_patterns) if p.incident_count >= 2]
+        total = sum(p.incident_count for p in patterns)
+        if not total:
+            continue
+        best: tuple[float, str] | None = None
+        for callee in sorted(ctx.callees.get(st.candidate.entity_id, ())):
+            name = ctx.states[callee].candidate.name
+            rx = _name_patterns(name) if name else None
+            if rx is None:
+                continue
+            hits = sum(p.incident_count for p in patterns if rx.search(f"{p.pattern} {p.example}"))
+            share = hits / total
+            if share >= 0.3 and (best is None or share > best[0]):
+                best = (share, callee)
+        if best is None:
+            continue
+        share, callee = best
+        dep = ctx.states[callee]
+        rx = _name_patterns(dep.candidate.name or "")
+        example = next(
+            (p.example or p.pattern for p in patterns if rx and rx.search(f"{p.pattern} {p.example}")), ""
+        )
+        dep.add(
+            "origin",
+            origin * min(1.0, share + 0.3),
+            f"the failures of {st.candidate.label} are about what it received from this service: "
+            f"“{example[:160]}”",
+            EvidenceItem(
+                kind="logs",
+                summary=f"{st.candidate.label}'s error logs name {dep.candidate.label}",
+                entity_id=callee,
+                source=lg.source,
+                records=[p.pattern for p in patterns[:3]],
+            ),
+        )
+        dep.hints["code"] = dep.hints.get("code", 0.0) + 1.0
+        for signal in ("origin", "failure_rate", "logs"):
+            if signal in st.signals:
+                st.signals[signal] *= 0.4
+        st.relays_to = callee
+        st.counter.append(
+            f"its error logs blame {dep.candidate.label}: its failures reject what that returned"
+        )
+
+
 def _metric_strength_any(m: MetricDeviation) -> float:
     """Strength of a metric's move in its bad direction (down for availability-like metrics).
 
@@ -572,8 +682,37 @@ def _metric_strength_any(m: MetricDeviation) -> float:
     if _INVERSE_METRIC.search(m.metric_key):
         if m.z_score is None or m.relative_change is None or m.z_score > -3.0 or m.relative_change > -0.02:
             return 0.0
-        return _clamp(-m.z_score / 8.0 + 0.25)
-    return _metric_strength(m)
+        return _clamp(-m.z_score / 8.0 + 0.25) * _persistence(m)
+    return _metric_strength(m) * _persistence(m)
+
+
+def _persistence(m: MetricDeviation) -> float:
+    """A move sustained through the incident counts fully; a brief blip inside it counts less."""
+    if m.incident_persistence is None or m.incident_points < 3:
+        return 1.0
+    return 0.3 + 0.7 * min(1.0, m.incident_persistence / 0.5)
+
+
+def _saturated_level(m: MetricDeviation) -> bool:
+    """Whether a host's utilisation reached saturation (in percent; other units are trusted)."""
+    if _STARVATION_METRIC.search(m.metric_key):
+        return True
+    percent = (m.unit or "").lower() in {"percent", "%"} or (
+        not m.unit and _PERCENT_METRIC.search(m.metric_key)
+    )
+    if not percent or m.kind not in {"cpu", "memory", "disk"}:
+        return True
+    peak = m.incident_max if m.incident_max is not None else m.incident_mean
+    return peak is not None and peak >= SATURATION_LEVEL
+
+
+def _availability_loss(m: MetricDeviation) -> float:
+    """Share of requests lost (0..1) when an availability-like metric in percent fell."""
+    if m.baseline_mean is None or m.incident_mean is None:
+        return 0.0
+    drop = m.baseline_mean - m.incident_mean
+    scale = 100.0 if m.baseline_mean > 1.5 else 1.0  # percent or fraction
+    return _clamp(drop / scale)
 
 
 def _metric_signals(ctx: _Ctx) -> None:
@@ -584,7 +723,7 @@ def _metric_signals(ctx: _Ctx) -> None:
     own_resource = ctx.own_resource
     by_entity: dict[str, list[MetricDeviation]] = {}
     for m in evidence.metrics:
-        c = index.resolve(m.entity_id)
+        c = _metric_owner(index, m)
         if c is not None:
             by_entity.setdefault(c.entity_id, []).append(m)
     for st in states.values():
@@ -598,6 +737,8 @@ def _metric_signals(ctx: _Ctx) -> None:
                 else [m for m in evidence.metrics if m.entity_id == pg]
             )
         for m in own:
+            if m.kind in _RESOURCE_KINDS:
+                ctx.resource_seen.add(c.entity_id)
             s = _metric_strength_any(m)
             if s <= 0:
                 continue
@@ -611,7 +752,14 @@ def _metric_signals(ctx: _Ctx) -> None:
             )
             if _INVERSE_METRIC.search(m.metric_key):
                 st.add("failure_metric", s, f"availability fell: {label}", item)
+                # Lost availability is a failure rate: requests that failed (often fast, so
+                # latency may even fall); it counts like a failure-rate jump of that size.
+                st.add("failure_rate", _clamp(_availability_loss(m) * 5.0) * _persistence(m), None)
             elif m.kind in _RESOURCE_KINDS:
+                if (c.type or "").upper() == "HOST" and not _saturated_level(m):
+                    # A quiet host whose usage moved is not saturated: weak evidence only.
+                    st.add("resource", s * 0.3, f"{m.kind} rose (below saturation): {label}", item)
+                    continue
                 st.add("resource", s, f"{m.kind} rose: {label}", item)
                 if _STARVATION_METRIC.search(m.metric_key):
                     # Throttling or waiting says the process was starved, not that it consumed more.
@@ -628,6 +776,11 @@ def _metric_signals(ctx: _Ctx) -> None:
                 st.add("throughput", thr, f"throughput rose: {label}", item)
             elif m.kind == "latency" and st.traces is None:
                 st.add("latency", s, f"response time rose: {label}", item)
+            elif _RESTART_METRIC.search(m.metric_key):
+                # Restarts are a resource symptom when the logs say out of memory; otherwise they
+                # may be a crash loop of any cause, so they count half.
+                weight = 1.0 if st.hints.get("resource", 0.0) > 0 else 0.5
+                st.add("resource", s * weight, f"restarts rose: {label}", item)
 
 
 def _davis_kind(ev: DavisEvidence) -> str:
@@ -724,8 +877,11 @@ def _network_localisation(ctx: _Ctx) -> None:
         cover.setdefault(dst, []).append(strength)
     ranked = sorted(cover.items(), key=lambda kv: (-len(kv[1]), -sum(kv[1]), kv[0]))
     locus_id, votes = ranked[0]
+    if len(edges) == 1:
+        _single_slow_edge(ctx, *next(iter(edges.items())))
+        return
     if len(votes) < 2 or (len(ranked) > 1 and len(ranked[1][1]) == len(votes)):
-        return  # one slow edge (or a tie) does not say which end is at fault
+        return  # a tie does not say which end is at fault
     locus = ctx.states[locus_id]
     strength = max(votes)
     hosts = [h.entity_id for h in (ctx.index.resolve(x) for x in locus.candidate.hosts) if h is not None]
@@ -759,6 +915,49 @@ def _network_localisation(ctx: _Ctx) -> None:
         )
 
 
+def _single_slow_edge(ctx: _Ctx, edge: tuple[str, str], strength: float) -> None:
+    """One slow caller→callee edge: the callee's end when the caller's other calls are fine.
+
+    The caller's spans measure the wire, so a network fault anywhere on the path looks like the
+    caller's. When the caller reaches its other callees as fast as before and the callee's own
+    time is steady, the trouble sits with the callee (its pod, node or link); a network
+    anomaly on the callee or its host confirms it. Without other calls to compare and without
+    such an anomaly the edge does not say which end is at fault.
+    """
+    src, dst = edge
+    caller, callee = ctx.states[src], ctx.states[dst]
+    others = [
+        g
+        for name, g in (caller.traces.call_gaps.items() if caller.traces else ())
+        if (o := ctx.index.resolve(name)) is not None and o.entity_id != dst and g.incident_calls >= 2
+    ]
+    hosts = [h.entity_id for h in (ctx.index.resolve(x) for x in callee.candidate.hosts) if h is not None]
+    net = max([ctx.net_metric.get(dst, 0.0), *(ctx.net_metric.get(h, 0.0) for h in hosts)])
+    callee_slow = callee.signals.get("latency", 0.0) > 0.0
+    if callee_slow or not (others or net > 0.0):
+        return
+    callee.add(
+        "path",
+        strength,
+        f"calls from {caller.candidate.label} to it slowed on the wire while its own time is steady"
+        + (f" and {caller.candidate.label}'s {len(others)} other call path(s) are not" if others else "")
+        + ("; network metrics of it or its host rose" if net > 0.0 else ""),
+        EvidenceItem(
+            kind="traces",
+            summary=f"slow wire time on {caller.candidate.label} → {callee.candidate.label}",
+            entity_id=dst,
+            source=caller.traces.source if caller.traces else None,
+        ),
+    )
+    callee.hints["network"] = callee.hints.get("network", 0.0) + 2.0
+    caller.explain(
+        ("network", "latency", "failure_rate", "logs", "failure_metric"),
+        0.4,
+        dst,
+        f"its slow calls are explained by the network at {callee.candidate.label}",
+    )
+
+
 def _host_signals(ctx: _Ctx) -> None:
     """Hosts: a process whose own use rose starves its neighbours (noisy neighbour)."""
     states = ctx.states
@@ -790,7 +989,7 @@ def _host_signals(ctx: _Ctx) -> None:
                     f"its own process is not saturated; host {host.label} is saturated by "
                     + ", ".join(c.candidate.label for c in culprits[:2]),
                 )
-            else:
+            elif _process_data(ctx, o):
                 o.explain(
                     ("latency",),
                     0.5,
@@ -804,6 +1003,15 @@ def _host_signals(ctx: _Ctx) -> None:
             st.counter.append(
                 "its saturation is driven by " + ", ".join(c.candidate.label for c in culprits[:2])
             )
+
+
+def _process_data(ctx: _Ctx, st: _State) -> bool:
+    """Whether resource metrics of the candidate or its process groups were seen (else unknown)."""
+    ids = [st.candidate.entity_id, *st.candidate.process_groups]
+    found = [ctx.index.resolve(i) for i in ids]
+    return any(f is not None and f.entity_id in ctx.resource_seen for f in found) or any(
+        i in ctx.resource_seen for i in ids
+    )
 
 
 def _late_onset(ctx: _Ctx) -> None:
@@ -1092,8 +1300,9 @@ def _augment(evidence: Evidence, candidates: list[Candidate], index: _Index) -> 
         if lg.incident_errors > 0:
             add(lg.entity, lg.name, [])
     for m in evidence.metrics:
-        if m.entity_id and _metric_strength_any(m) > 0:
-            add(m.entity_id, None, [])
+        if m.entity_id and _metric_strength_any(m) > 0 and _metric_owner(index, m) is None:
+            names = [m.dimensions[d] for d in _NAME_DIMS if m.dimensions.get(d)]
+            add(m.entity_id, names[0] if names else None, [])
 
 
 @dataclass
@@ -1113,6 +1322,7 @@ class _Ctx:
     own_resource: dict[str, float] = field(default_factory=dict)
     starved: dict[str, float] = field(default_factory=dict)
     net_metric: dict[str, float] = field(default_factory=dict)
+    resource_seen: set[str] = field(default_factory=set)  # candidates with resource metrics
 
 
 def rank_root_causes(evidence: Evidence) -> Analysis:
@@ -1149,6 +1359,7 @@ def rank_root_causes(evidence: Evidence) -> Analysis:
         _trace_signals,
         _dependency_signals,
         _log_signals,
+        _blame_named_callee,
         _metric_signals,
         _davis_evidence_signals,
         _network_localisation,

@@ -550,6 +550,10 @@ _ENTITY_DIM_PREFERENCE = (
     "dt.entity.cloud_application",
     "dt.entity.kubernetes_cluster",
 )
+#: Dimensions that name an entity when no ``dt.entity.*`` dimension does (most specific last).
+_NAME_DIM_PREFERENCE = ("service.name", "k8s.workload.name", "k8s.container.name", "k8s.pod.name")
+#: |z| shown for a series whose baseline did not vary at all.
+_ZERO_VARIANCE_Z_CAP = 50.0
 _SERIES_META = {"timeframe", "interval", "metric.key", "dimensions", "start", "values", "unit"}
 
 
@@ -573,6 +577,11 @@ def _series_entity(dimensions: Mapping[str, str]) -> str | None:
     for key, value in dimensions.items():
         if key.startswith("dt.entity.") and value:
             return value
+    # Series keyed only by names (OpenTelemetry or Kubernetes metrics): the name stands in for
+    # the entity; the ranking resolves it to a candidate by display name or pod-name prefix.
+    for key in _NAME_DIM_PREFERENCE:
+        if dimensions.get(key):
+            return dimensions[key]
     return None
 
 
@@ -651,9 +660,17 @@ def metric_deviations(
             i_mean = statistics.fmean(incident) if incident else None
             z: float | None = None
             rel: float | None = None
+            persistence: float | None = None
             if b_mean is not None and i_mean is not None and b_std is not None:
                 floor = max(abs(b_mean) * 0.05, 1e-9)
-                z = (i_mean - b_mean) / max(b_std, floor)
+                spread = max(b_std, floor)
+                z = (i_mean - b_mean) / spread
+                if b_std == 0.0:
+                    # A flat baseline makes any move look infinite; keep the figure readable.
+                    z = max(-_ZERO_VARIANCE_Z_CAP, min(_ZERO_VARIANCE_Z_CAP, z))
+                sign = 1.0 if i_mean >= b_mean else -1.0
+                beyond = sum(1 for v in incident if (v - b_mean) * sign > 3.0 * spread)
+                persistence = beyond / len(incident)
                 rel = (i_mean - b_mean) / abs(b_mean) if b_mean != 0 else (math.inf if i_mean > 0 else 0.0)
                 if math.isinf(rel):
                     rel = 1e6
@@ -672,6 +689,7 @@ def metric_deviations(
                     relative_change=rel,
                     baseline_points=len(baseline),
                     incident_points=len(incident),
+                    incident_persistence=persistence,
                     source=source,
                 )
             )

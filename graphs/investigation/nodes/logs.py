@@ -14,7 +14,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from dynatrace_agent.analysis import LogStats, Window
+from dynatrace_agent.analysis import Gap, LogStats, Window
 from dynatrace_agent.analysis.signals import log_stats
 from dynatrace_agent.capabilities.base import grail_query
 from dynatrace_agent.client import DynatraceClient
@@ -199,6 +199,13 @@ async def _gather(
     out.cite_queries(CAPABILITY, queries)
     out.update["logs"] = [s.model_dump(mode="json") for s in merged]
     out.lines.extend(_lines(merged, window) or ["[L0] no error or warning logs in the window"])
+    if not merged:
+        out.gaps.append(
+            Gap(
+                capability=CAPABILITY,
+                reason="no error or warning logs in the baseline or incident window (none ingested?)",
+            )
+        )
 
 
 async def logs_node(state: InvestigationState, runtime: Runtime[InvestigationContext]) -> dict[str, Any]:

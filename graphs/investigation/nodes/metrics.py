@@ -8,11 +8,12 @@ request answers for every candidate of that kind. Each group that fails is its o
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from langgraph.runtime import Runtime
 
-from dynatrace_agent.analysis import MetricDeviation
+from dynatrace_agent.analysis import Gap, MetricDeviation
 from dynatrace_agent.analysis.signals import metric_deviations
 from dynatrace_agent.capabilities import CapabilityResult, query_metrics
 from dynatrace_agent.client import DynatraceClient
@@ -23,19 +24,45 @@ from graphs.investigation.state import InvestigationState
 __all__ = ["METRIC_GROUPS", "combine_updates", "metrics_node", "topology_and_metrics_node"]
 
 CAPABILITY = "metrics"
-#: (group, entity type of the candidates, metric keys, dimension to split by)
+#: Keys every request-serving entity may have (services, gateways, custom devices, functions,
+#: workloads): the simulator and Grail cannot list keys, so a broad list is asked and unknown
+#: keys come back empty with a warning.
+REQUEST_KEYS = (
+    "dt.service.request.response_time",
+    "dt.service.request.failure_count",
+    "dt.service.request.failure_rate",
+    "dt.service.request.count",
+)
+#: Availability keys (an availability drop is failures even when latency falls).
+AVAILABILITY_KEYS = (
+    "custom.availability",
+    "dt.service.availability",
+    "dt.synthetic.http.availability",
+    "dt.synthetic.browser.availability",
+    "dt.cloud.aws.availability",
+)
+#: Container and pod metrics of Kubernetes workloads.
+CONTAINER_KEYS = (
+    "dt.kubernetes.container.cpu_throttled",
+    "dt.kubernetes.container.cpu_usage",
+    "dt.kubernetes.container.memory_working_set",
+    "dt.kubernetes.container.restarts",
+    "dt.kubernetes.pod.network.tcp_retransmits",
+)
+#: Entity types whose metrics are infrastructure, asked for with their own keys.
+_INFRA_TYPES = {
+    "HOST",
+    "PROCESS_GROUP",
+    "PROCESS_GROUP_INSTANCE",
+    "KUBERNETES_CLUSTER",
+    "KUBERNETES_NODE",
+    "CLOUD_APPLICATION_NAMESPACE",
+}
+#: (group, entity types of the candidates (``*`` = every non-infrastructure type), metric keys,
+#: dimension to split by when no candidate filter applies)
 METRIC_GROUPS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    (
-        "service metrics",
-        "SERVICE",
-        (
-            "dt.service.request.response_time",
-            "dt.service.request.failure_count",
-            "dt.service.request.failure_rate",
-            "dt.service.request.count",
-        ),
-        "dt.entity.service",
-    ),
+    ("request metrics", "*", REQUEST_KEYS, ""),
+    ("availability metrics", "*", AVAILABILITY_KEYS, ""),
     (
         "host metrics",
         "HOST",
@@ -46,26 +73,60 @@ METRIC_GROUPS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
             "dt.host.net.nic.packets.dropped",
             "dt.host.net.nic.packets.retransmitted",
         ),
-        "dt.entity.host",
+        "",
     ),
     (
         "process metrics",
         "PROCESS_GROUP",
         ("dt.process.cpu.usage", "dt.process.memory.usage"),
-        "dt.entity.process_group",
+        "",
     ),
-    (
-        "container metrics",
-        "SERVICE",
-        (
-            "dt.kubernetes.container.cpu_throttled",
-            "dt.kubernetes.container.cpu_usage",
-            "dt.kubernetes.container.memory_working_set",
-        ),
-        "dt.entity.service",
-    ),
+    # Series keyed only by names (no dt.entity.* dimension) are found by splitting by the name;
+    # the ranking resolves names to candidates by display name or pod-name prefix.
+    ("request metrics by service name", "", REQUEST_KEYS, "service.name"),
+    ("request metrics by workload", "", REQUEST_KEYS, "k8s.workload.name"),
+    ("container metrics by workload", "", CONTAINER_KEYS, "k8s.workload.name"),
 )
 _MAX_IDS = 50
+
+
+def _ids_for(candidates: list[dict[str, Any]], etype: str) -> list[str]:
+    if etype == "*":
+        ids = [
+            c["entity_id"]
+            for c in candidates
+            if (c.get("type") or "").upper() not in _INFRA_TYPES and _ENTITY_ID.match(c["entity_id"])
+        ]
+    else:
+        ids = [c["entity_id"] for c in candidates if (c.get("type") or "").upper() == etype]
+    return ids[:_MAX_IDS]
+
+
+_ENTITY_ID = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9A-F]{1,16}$")
+
+
+def _named(raw: list[dict[str, Any]], dim: str) -> list[dict[str, Any]]:
+    """Series of a by-name split that carry the name (a series without it has no owner)."""
+    return [r for r in raw if r.get(dim) not in (None, "")]
+
+
+def _unattributed(deviations: list[MetricDeviation], candidates: list[dict[str, Any]]) -> list[str]:
+    """Entities of series that match no candidate by id, name or pod-name prefix."""
+    known: set[str] = set()
+    for c in candidates:
+        known.add(str(c["entity_id"]).lower())
+        if c.get("name"):
+            known.add(str(c["name"]).lower())
+    out = []
+    for m in deviations:
+        names = [m.entity_id or "", *m.dimensions.values()]
+        matched = any(n.lower() in known or _POD_SUFFIX.sub("", n.lower()) in known for n in names if n)
+        if not matched and m.entity_id and m.entity_id not in out:
+            out.append(m.entity_id)
+    return out
+
+
+_POD_SUFFIX = re.compile(r"-[a-z0-9]{6,10}-[a-z0-9]{5}$|-\d+$")
 
 
 def _lines(deviations: list[MetricDeviation], names: dict[str, str]) -> list[str]:
@@ -99,18 +160,19 @@ async def _gather(
     total_minutes = window.baseline_minutes + window.incident_minutes
     interval = "1m" if total_minutes <= 240 else "5m"
     calls = []
-    labels = []
-    for label, etype, keys, _dim in METRIC_GROUPS:
-        ids = [c["entity_id"] for c in candidates if (c.get("type") or "").upper() == etype][:_MAX_IDS]
-        if not ids:
+    dims: list[str] = []
+    for label, etype, keys, dim in METRIC_GROUPS:
+        ids = _ids_for(candidates, etype) if etype else []
+        if etype and not ids:
             continue
-        labels.append(label)
+        dims.append(dim)
         calls.append(
             out.attempt(
                 CAPABILITY,
                 query_metrics(
                     client,
                     list(keys),
+                    by=[dim] if dim else [],
                     entity_ids=ids,
                     timeframe_start=window.baseline_start,
                     timeframe_end=window.incident_end,
@@ -122,9 +184,20 @@ async def _gather(
         )
     results: list[CapabilityResult[Any] | None] = list(await asyncio.gather(*calls))
     deviations: list[MetricDeviation] = []
-    for result in results:
+    for dim, result in zip(dims, results, strict=True):
         if result is not None:
-            deviations += metric_deviations(result.raw, window, source=result.query)
+            raw = _named(result.raw, dim) if dim else result.raw
+            deviations += metric_deviations(raw, window, source=result.query)
+    if candidates and (lost := _unattributed(deviations, candidates)):
+        out.gaps.append(
+            Gap(
+                capability=CAPABILITY,
+                reason=(
+                    f"{len(lost)} metric series owner(s) match no candidate by id, name or pod name "
+                    f"(e.g. {', '.join(lost[:3])}); they were ranked as extra entities"
+                ),
+            )
+        )
     if calls and all(r is None for r in results):
         return  # every group failed; each is a gap already
     out.update["metrics"] = [m.model_dump(mode="json") for m in deviations]

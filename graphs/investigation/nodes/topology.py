@@ -1,16 +1,17 @@
 """Expand the problem's entities into a candidate set through Smartscape relationships.
 
-Starting from the affected and impacted entities and Davis's root-cause hint, the services
-they call (and, down to ``MAX_CALL_DEPTH`` hops, what those call) and that call them, their
-process groups, hosts and cluster, and the other
-processes on those hosts (noisy neighbours) become candidates, in two rounds of requests (one
-per entity type, each for a list of ids, plus one per host for the processes on it), so the
-cost does not grow with the number of entities.
+Starting from the affected and impacted entities and Davis's root-cause hint, the entities
+they call (services, gateways, custom devices, functions alike; down to ``MAX_CALL_DEPTH``
+hops, what those call) and that call them, their process groups, hosts and cluster, and the
+other processes on those hosts (noisy neighbours) become candidates, in two rounds of
+requests (one per entity type, each for a list of ids, plus one per host for the processes on
+it), so the cost does not grow with the number of entities.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,13 +86,15 @@ class _Graph:
         out, inc = raw.get("fromRelationships"), raw.get("toRelationships")
         etype = (node.type or _type_of(node.entity_id)).upper()
         nxt = node.hop + 1
+        # Calls are followed from every entity type: an API gateway, a custom device or a
+        # function named by the problem leads to its callees just as a service does.
+        if node.hop < MAX_CALL_DEPTH and (node.hop == 0 or "callee" in node.relations):
+            for callee in _ids(out, "calls"):
+                self.add(callee, "callee", nxt)
+        if node.hop == 0:
+            for caller in _ids(inc, "calls"):
+                self.add(caller, "caller", nxt)
         if etype == "SERVICE":
-            if node.hop < MAX_CALL_DEPTH and (node.hop == 0 or "callee" in node.relations):
-                for callee in _ids(out, "calls"):
-                    self.add(callee, "callee", nxt)
-            if node.hop == 0:
-                for caller in _ids(inc, "calls"):
-                    self.add(caller, "caller", nxt)
             if node.hop <= MAX_CALL_DEPTH:
                 for pg in _ids(out, "runsOn"):
                     self.add(pg, "process_group", nxt)
@@ -108,10 +111,24 @@ class _Graph:
                 self.add(pg, "process_group", nxt)
 
 
+#: Words that mark a custom device or cloud resource as a data store (a managed database).
+_DATA_STORE = re.compile(
+    r"dynamo ?db|\brds\b|aurora|postgres|mysql|mariadb|mongo|redis|elasticache|cassandra|"
+    r"database|\bdb\b|documentdb|cosmos ?db|\bsql\b",
+    re.I,
+)
+
+
 def _is_database(raw: Mapping[str, Any]) -> bool:
     props = raw.get("properties") or {}
     service_type = str(props.get("serviceType") or "").upper()
-    return "DATABASE" in service_type or bool(props.get("databaseVendor") or props.get("databaseName"))
+    if "DATABASE" in service_type or bool(props.get("databaseVendor") or props.get("databaseName")):
+        return True
+    if str(raw.get("type") or "").upper() == "SERVICE":
+        return False
+    # Custom devices and cloud resources have no service type: their name and properties say it.
+    text = " ".join([str(raw.get("displayName") or ""), *(str(v) for v in props.values())])
+    return bool(_DATA_STORE.search(text))
 
 
 def _is_external(raw: Mapping[str, Any]) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from dynatrace_agent.analysis import TraceStats, Window
+from dynatrace_agent.analysis import Gap, TraceStats, Window
 from dynatrace_agent.analysis.signals import trace_stats
 from dynatrace_agent.capabilities.base import grail_query
 from dynatrace_agent.client import DynatraceClient
@@ -241,6 +241,11 @@ async def _gather(
     out.cite_queries(CAPABILITY, r.queries)
     out.update["traces"] = [t.model_dump(mode="json") for t in merged]
     out.lines.extend(_lines(merged, names) or ["[T0] no spans in the window"])
+    if not merged:
+        # Say it: a verdict without spans rests on metrics and logs alone.
+        out.gaps.append(
+            Gap(capability=CAPABILITY, reason="no spans in the baseline or incident window (none ingested?)")
+        )
 
 
 async def traces_node(state: InvestigationState, runtime: Runtime[InvestigationContext]) -> dict[str, Any]:
