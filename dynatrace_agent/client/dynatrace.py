@@ -8,6 +8,8 @@ all traffic elsewhere (tests, the in-process simulator).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from types import TracebackType
 
 import httpx
@@ -17,6 +19,7 @@ from dynatrace_agent.client.auth import OAuthTokenProvider
 from dynatrace_agent.client.environment import EnvironmentAPI
 from dynatrace_agent.client.grail import GrailAPI
 from dynatrace_agent.client.http import DEFAULT_TIMEOUT, HttpCore, RetryPolicy
+from dynatrace_agent.client.scopes import CAPABILITY_SCOPES
 from dynatrace_agent.client.slo import SloAPI
 from dynatrace_agent.settings import EnvironmentSettings
 
@@ -75,6 +78,23 @@ class DynatraceClient:
     def max_in_flight(self) -> int:
         """The most requests that were in flight at once (never above ``max_concurrency``)."""
         return self._core.max_in_flight
+
+    async def prefetch_tokens(self, capabilities: Iterable[str]) -> None:
+        """Obtain the OAuth tokens these Grail capabilities will need, all at once.
+
+        A caller about to fan out (the investigation graph) calls this while it does
+        classic-plane work, so no branch waits for its own token request later. Failures are
+        ignored here: an ungranted scope surfaces, with its message, when the capability runs.
+        """
+        if self.tokens is None or self.settings.platform_base_url is None:
+            return
+        scope_sets = {
+            CAPABILITY_SCOPES[name].token_scopes
+            for name in capabilities
+            if name in CAPABILITY_SCOPES and CAPABILITY_SCOPES[name].grail
+        }
+        tokens = self.tokens
+        await asyncio.gather(*(tokens.token(scopes) for scopes in scope_sets), return_exceptions=True)
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -235,3 +235,21 @@ async def test_narrower_grant_than_requested_names_the_missing_scope(
             await client.grail.query("fetch logs", scopes=["storage:logs:read"])
     assert info.value.scopes == ["storage:logs:read"]
     assert "storage:logs:read" in str(info.value)
+
+
+async def test_prefetch_fetches_each_grail_scope_set_once_and_ignores_refusals(
+    router: respx.MockRouter, make_client: Callable[..., DynatraceClient]
+) -> None:
+    def grant(request: httpx.Request) -> httpx.Response:
+        if "storage:spans:read" in form(request)["scope"]:
+            return httpx.Response(400, json={"error": "invalid_scope", "error_description": "not granted"})
+        return token_response(f"TOKEN-{form(request)['scope']}")
+
+    sso = router.post(SSO).mock(side_effect=grant)
+    execute = router.post(f"{QUERY}/query:execute").mock(return_value=httpx.Response(200, json=OK_RESULT))
+    async with make_client() as client:
+        await client.prefetch_tokens(["logs", "traces", "logs", "problems", "unknown"])
+        assert sso.call_count == 2  # logs and traces; classic and unknown capabilities need none
+        await client.grail.query("fetch logs", scopes=["storage:logs:read"])
+        assert sso.call_count == 2  # the prefetched token was used
+    assert execute.called

@@ -7,6 +7,7 @@ small (one or two requests) because every other node waits for it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +28,9 @@ from graphs.investigation.nodes.common import (
     short_time,
 )
 from graphs.investigation.state import InvestigationState
+
+#: The Grail capabilities the evidence branches use (their tokens are prefetched).
+GRAIL_BRANCH_CAPABILITIES = ("events", "traces", "logs", "metrics", "user_sessions", "business_events")
 
 __all__ = ["investigation_window", "problem_node"]
 
@@ -87,7 +91,11 @@ async def problem_node(state: InvestigationState, runtime: Runtime[Investigation
     base_calls = client.api_calls
     emit(runtime, "problem", "started", state["problem"])
     out = Collector(capability="problems")
-    result = await get_problem(client, state["problem"])
+    # The Grail branches' OAuth tokens are fetched while the problem loads, so that no branch
+    # starts with a token round trip of its own.
+    result, _ = await asyncio.gather(
+        get_problem(client, state["problem"]), client.prefetch_tokens(GRAIL_BRANCH_CAPABILITIES)
+    )
     out.cite(result)
     info = problem_info(result.raw[0], source=result.query)
     window = investigation_window(info)
