@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "CATEGORIES",
+    "NAME_DIMENSIONS",
     "BizEventVolume",
     "CallGap",
     "Candidate",
@@ -251,6 +252,11 @@ class LogStats(_Model):
     top_patterns: list[LogPattern] = Field(default_factory=list)
     first_incident_error: datetime | None = None
     source: str | None = None
+
+
+#: Dimensions that name an entity when no ``dt.entity.*`` dimension does (most specific last):
+#: OpenTelemetry and Kubernetes series are keyed by names, which the ranking resolves to candidates.
+NAME_DIMENSIONS = ("service.name", "k8s.workload.name", "k8s.container.name", "k8s.pod.name")
 
 
 class MetricDeviation(_Model):

@@ -1,0 +1,122 @@
+"""Network localisation: slow wire time on calls blames what those calls have in common.
+
+Client spans measure the wire, so a network fault looks like the caller's; comparing the
+slow call paths finds the service (or its host) they share."""
+
+from __future__ import annotations
+
+from dynatrace_agent.analysis.evidence import (
+    EvidenceItem,
+)
+from dynatrace_agent.analysis.ranking.context import RankContext
+from dynatrace_agent.analysis.ranking.scoring import ratio_strength
+
+
+def network_localisation(ctx: RankContext) -> None:
+    """Slow wire time on calls: blame the element every slow call has in common.
+
+    Each caller→callee edge whose wire time (client span minus the callee's span) rose is a
+    vote for both ends. The service touching most slow edges is where the network trouble
+    is; when one of its hosts shows a network metric anomaly, the host is. Services whose
+    only network evidence is a slow edge to or from that place are discounted.
+    """
+    edges: dict[tuple[str, str], float] = {}
+    for st in ctx.states.values():
+        t = st.traces
+        if t is None:
+            continue
+        for callee, gap in t.call_gaps.items():
+            target = ctx.index.resolve(callee)
+            if target is None or target.entity_id == st.candidate.entity_id:
+                continue
+            strength = ratio_strength(gap.baseline_p90_ms, gap.incident_p90_ms, min_abs=10.0)
+            if strength > 0 and gap.incident_calls >= 2:
+                key = (st.candidate.entity_id, target.entity_id)
+                edges[key] = max(edges.get(key, 0.0), strength)
+    if not edges:
+        return
+    cover: dict[str, list[float]] = {}
+    for (src, dst), strength in edges.items():
+        cover.setdefault(src, []).append(strength)
+        cover.setdefault(dst, []).append(strength)
+    ranked = sorted(cover.items(), key=lambda kv: (-len(kv[1]), -sum(kv[1]), kv[0]))
+    locus_id, votes = ranked[0]
+    if len(edges) == 1:
+        _single_slow_edge(ctx, *next(iter(edges.items())))
+        return
+    if len(votes) < 2 or (len(ranked) > 1 and len(ranked[1][1]) == len(votes)):
+        return  # a tie does not say which end is at fault
+    locus = ctx.states[locus_id]
+    strength = max(votes)
+    hosts = [h.entity_id for h in (ctx.index.resolve(x) for x in locus.candidate.hosts) if h is not None]
+    noisy_hosts = sorted(
+        (h for h in hosts if ctx.net_metric.get(h, 0.0) > 0), key=lambda h: -ctx.net_metric[h]
+    )
+    blamed = ctx.states[noisy_hosts[0]] if noisy_hosts else locus
+    peers = sorted({d if s == locus_id else s for s, d in edges if locus_id in (s, d)})
+    peer_names = ", ".join(ctx.states[p].candidate.label for p in peers[:3])
+    where = f"on {blamed.candidate.label}, which runs {locus.candidate.label}" if blamed is not locus else ""
+    blamed.add(
+        "path",
+        strength,
+        f"wire time rose on {len(votes)} call paths that all involve {locus.candidate.label} "
+        f"(with {peer_names}) while the services' own time is steady"
+        + (f"; network anomaly {where}" if where else ""),
+        EvidenceItem(
+            kind="traces",
+            summary=f"slow calls share {locus.candidate.label}",
+            entity_id=blamed.candidate.entity_id,
+            source=locus.traces.source if locus.traces else None,
+        ),
+    )
+    blamed.hint("network", 2.0)
+    for pid in {*peers, locus_id} - {blamed.candidate.entity_id}:
+        ctx.states[pid].explain(
+            ("network", "latency", "dependency", "failure_rate", "logs", "failure_metric"),
+            0.4,
+            blamed.candidate.entity_id,
+            f"its slow calls are explained by the network at {blamed.candidate.label}",
+        )
+
+
+def _single_slow_edge(ctx: RankContext, edge: tuple[str, str], strength: float) -> None:
+    """One slow caller→callee edge: the callee's end when the caller's other calls are fine.
+
+    The caller's spans measure the wire, so a network fault anywhere on the path looks like the
+    caller's. When the caller reaches its other callees as fast as before and the callee's own
+    time is steady, the trouble sits with the callee (its pod, node or link); a network
+    anomaly on the callee or its host confirms it. Without other calls to compare and without
+    such an anomaly the edge does not say which end is at fault.
+    """
+    src, dst = edge
+    caller, callee = ctx.states[src], ctx.states[dst]
+    others = [
+        g
+        for name, g in (caller.traces.call_gaps.items() if caller.traces else ())
+        if (o := ctx.index.resolve(name)) is not None and o.entity_id != dst and g.incident_calls >= 2
+    ]
+    hosts = [h.entity_id for h in (ctx.index.resolve(x) for x in callee.candidate.hosts) if h is not None]
+    net = max([ctx.net_metric.get(dst, 0.0), *(ctx.net_metric.get(h, 0.0) for h in hosts)])
+    callee_slow = callee.signals.get("latency", 0.0) > 0.0
+    if callee_slow or not (others or net > 0.0):
+        return
+    callee.add(
+        "path",
+        strength,
+        f"calls from {caller.candidate.label} to it slowed on the wire while its own time is steady"
+        + (f" and {caller.candidate.label}'s {len(others)} other call path(s) are not" if others else "")
+        + ("; network metrics of it or its host rose" if net > 0.0 else ""),
+        EvidenceItem(
+            kind="traces",
+            summary=f"slow wire time on {caller.candidate.label} → {callee.candidate.label}",
+            entity_id=dst,
+            source=caller.traces.source if caller.traces else None,
+        ),
+    )
+    callee.hint("network", 2.0)
+    caller.explain(
+        ("network", "latency", "failure_rate", "logs", "failure_metric"),
+        0.4,
+        dst,
+        f"its slow calls are explained by the network at {callee.candidate.label}",
+    )

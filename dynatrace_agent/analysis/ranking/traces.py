@@ -1,0 +1,130 @@
+"""Trace signals: failure origins, own failure rate, self latency, wire time and throughput.
+
+Failures are credited to where they originate and latency to a service's *self* time, so a
+caller that relays a callee's failures or waits on a slow callee does not look guilty."""
+
+from __future__ import annotations
+
+from dynatrace_agent.analysis.evidence import (
+    Evidence,
+    EvidenceItem,
+    TraceStats,
+)
+from dynatrace_agent.analysis.ranking.context import RankContext
+from dynatrace_agent.analysis.ranking.scoring import clamp, fmt, ratio_strength
+
+#: Fewer incident requests than this make a self-time p90 only partly trustworthy.
+MIN_SPANS_FOR_P90 = 5
+
+
+def window_scale(evidence: Evidence) -> float:
+    """Incident minutes per baseline minute, to compare counts from windows of unequal length."""
+    w = evidence.window
+    return w.incident_minutes / w.baseline_minutes if w is not None else 1.0
+
+
+def excess_origins(t: TraceStats, scale: float) -> float:
+    return max(0.0, t.incident.failure_origins - t.baseline.failure_origins * scale)
+
+
+def trace_signals(ctx: RankContext) -> None:
+    """Traces: failure origins, failure rate, self latency, network gap, throughput."""
+    evidence, states = ctx.evidence, ctx.states
+    scale, total_excess, any_origins = ctx.scale, ctx.total_excess, ctx.any_origins
+    for st in states.values():
+        t = st.traces
+        if t is None:
+            continue
+        cid = st.candidate.entity_id
+        inc, base = t.incident, t.baseline
+        ex = excess_origins(t, scale)
+        if ex > 0 and total_excess > 0:
+            # One failing trace is noise: the excess must reach two traces to count at all.
+            strength = (ex / total_excess) * clamp((ex - 1.0) / 3.0)
+            st.client_origin = inc.client_origin_failures * 2 >= inc.failure_origins > 0
+            where = "in its outgoing calls" if st.client_origin else "in its own spans"
+            st.add(
+                "origin",
+                strength,
+                f"failures originate here {where}: {inc.failure_origins} incident traces "
+                f"(baseline {base.failure_origins}), {ex / total_excess:.0%} of all failure origins",
+                EvidenceItem(
+                    kind="traces",
+                    summary=f"deepest failing span in {inc.failure_origins} traces",
+                    entity_id=cid,
+                    source=t.source,
+                    records=list(t.example_trace_ids),
+                ),
+            )
+        delta = inc.failure_rate - base.failure_rate
+        if inc.failures >= 3 and delta >= 0.02:
+            own = 1.0 if not any_origins else clamp(inc.failure_origins / max(inc.failures, 1))
+            strength = clamp(delta / 0.2) * (0.2 + 0.8 * own)
+            st.add(
+                "failure_rate",
+                strength,
+                f"failure rate {base.failure_rate:.1%} → {inc.failure_rate:.1%} "
+                f"({inc.failures} of {inc.requests} requests)",
+                EvidenceItem(
+                    kind="traces",
+                    summary=f"failure rate {base.failure_rate:.1%} → {inc.failure_rate:.1%}",
+                    entity_id=cid,
+                    source=t.source,
+                ),
+            )
+            if own < 0.3 and any_origins:
+                downstream = sorted(
+                    (o for o in states.values() if o.traces and excess_origins(o.traces, scale) > 0),
+                    key=lambda o: -excess_origins(o.traces, scale) if o.traces else 0,
+                )
+                names = ", ".join(o.candidate.label for o in downstream[:2] if o is not st) or "elsewhere"
+                st.counter.append(f"most of its failures are relayed: they originate downstream in {names}")
+        self_strength = ratio_strength(base.self_p90_ms, inc.self_p90_ms, min_abs=5.0)
+        if inc.requests < MIN_SPANS_FOR_P90:
+            # A p90 of a handful of spans is one outlier: trust it only partly.
+            self_strength *= inc.requests / MIN_SPANS_FOR_P90
+        if self_strength > 0:
+            st.add(
+                "latency",
+                self_strength,
+                f"own (self) time p90 {fmt(base.self_p90_ms, ' ms')} → {fmt(inc.self_p90_ms, ' ms')}",
+                EvidenceItem(
+                    kind="traces",
+                    summary=f"self time p90 {fmt(base.self_p90_ms)} → {fmt(inc.self_p90_ms)} ms",
+                    entity_id=cid,
+                    source=t.source,
+                ),
+            )
+        elif base.self_p90_ms is None or inc.self_p90_ms is None:
+            total_strength = ratio_strength(base.p90_ms, inc.p90_ms, min_abs=5.0) * 0.5
+            st.add(
+                "latency",
+                total_strength,
+                f"response time p90 {fmt(base.p90_ms, ' ms')} → {fmt(inc.p90_ms, ' ms')}",
+                EvidenceItem(kind="traces", summary="response time p90 rose", entity_id=cid, source=t.source),
+            )
+        elif ratio_strength(base.p90_ms, inc.p90_ms, min_abs=5.0) > 0:
+            st.counter.append(
+                f"response time rose ({fmt(base.p90_ms)} → {fmt(inc.p90_ms)} ms) but its own time did not: "
+                "it waits on something it calls"
+            )
+        net = ratio_strength(base.network_p90_ms, inc.network_p90_ms, min_abs=10.0)
+        if net > 0:
+            st.add(
+                "network",
+                net,
+                f"time on the wire of its outgoing calls p90 {fmt(base.network_p90_ms, ' ms')} → "
+                f"{fmt(inc.network_p90_ms, ' ms')} while the callees' own time is steady",
+                EvidenceItem(kind="traces", summary="outgoing call gap rose", entity_id=cid, source=t.source),
+            )
+        w = evidence.window
+        if w is not None and inc.requests >= 20:
+            b_rate = base.requests / w.baseline_minutes
+            i_rate = inc.requests / w.incident_minutes
+            thr = ratio_strength(b_rate, i_rate, min_abs=0.0, span=2.0) if i_rate >= 1.5 * b_rate else 0.0
+            st.add(
+                "throughput",
+                thr,
+                f"request rate {b_rate:.1f}/min → {i_rate:.1f}/min",
+                EvidenceItem(kind="traces", summary="request rate jump", entity_id=cid, source=t.source),
+            )
