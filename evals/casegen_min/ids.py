@@ -16,7 +16,8 @@ def number(text: str, digits: int) -> int:
     """A stable positive integer of ``digits`` digits derived from ``text``."""
     value = int(hashlib.sha256(text.encode()).hexdigest(), 16)
     low: int = 10 ** (digits - 1)
-    return low + value % (9 * low)
+    result: int = low + value % (9 * low)
+    return result
 
 
 def parse(text: str) -> datetime:
