@@ -12,7 +12,7 @@ from dynatrace_agent.analysis.evidence import (
     Candidate,
     Evidence,
 )
-from dynatrace_agent.analysis.ranking.context import CandidateIndex, RankContext, metric_owner
+from dynatrace_agent.analysis.ranking.context import CandidateIndex, RankContext, metric_owner, workload_name
 from dynatrace_agent.analysis.ranking.strength import deviation_strength
 
 
@@ -73,4 +73,7 @@ def augment_candidates(evidence: Evidence, candidates: list[Candidate], index: C
     for m in evidence.metrics:
         if m.entity_id and deviation_strength(m) > 0 and metric_owner(index, m) is None:
             names = [m.dimensions[d] for d in NAME_DIMENSIONS if m.dimensions.get(d)]
-            add(m.entity_id, names[0] if names else None, [])
+            key, name = m.entity_id, names[0] if names else None
+            if key == m.dimensions.get("k8s.pod.name") and workload_name(key) != key.lower():
+                key = name = workload_name(key)  # every pod of a workload is one candidate
+            add(key, name, [])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dynatrace_agent.analysis.evidence import (
     Category,
     DavisEvidence,
@@ -67,6 +69,8 @@ def candidate_category(st: CandidateState, *, blind: bool = False) -> Category:
     for cat, vote in davis_votes.items():
         votes[cat] = votes.get(cat, 0.0) + vote
     winner = max(sorted(votes), key=lambda k: votes[k])
+    if winner == "code":
+        winner = _refine_code(st, votes)
     if (c.is_database or c.is_external) and winner in {"code", "dependency", "configuration"}:
         return "dependency"
     if (c.type or "").upper() in _INFRA_TYPES:
@@ -75,6 +79,44 @@ def candidate_category(st: CandidateState, *, blind: bool = False) -> Category:
         if winner == "resource" and st.davis_kinds.get("disk", 0.0) > 0 and "neighbour" not in sig:
             return "infrastructure"  # a full disk is the host's own failure, not contention
     return winner  # type: ignore[return-value]
+
+
+#: Names of data stores (a service entity may stand for a table, a cache or a managed database).
+_DATA_STORE = re.compile(
+    r"(?<![a-z0-9])(?:ddb|dynamo(?:db)?|table|db|rds|aurora|mysql|postgres(?:ql)?|mongo(?:db)?|redis|"
+    r"memcached|cassandra|elasticache|sql|database)(?![a-z])",
+    re.I,
+)
+
+
+def _refine_code(st: CandidateState, votes: dict[str, float]) -> str:
+    """ "code" only when failures originate in the entity without resource or network signs.
+
+    * a strong own resource signal (CPU, memory, throttling, restarts) outweighs the failures it
+      causes (an out-of-memory crash fails requests too);
+    * a slow data store with its own latency (and failures) and no code hint is saturated or
+      throttled: resource;
+    * a latency-only deviation (no failure signal): CPU or throttling rising with it is
+      resource, otherwise the time is spent waiting — network.
+    A wrong answer named by a caller (the ``code`` hint) stays code.
+    """
+    sig = st.signals
+    if st.hints.get("code", 0.0) > 0.0:
+        return "code"
+    if sig.get("resource", 0.0) >= 0.5:
+        return "resource"
+    failing = max(
+        0.0 if st.client_origin else sig.get("origin", 0.0),
+        sig.get("failure_rate", 0.0),
+        sig.get("failure_metric", 0.0),
+    )
+    slow = sig.get("latency", 0.0)
+    c = st.candidate
+    if slow >= 0.5 and (c.is_database or _DATA_STORE.search(c.name or "")) and not c.is_external:
+        return "resource"
+    if slow >= 0.5 and failing < 0.3 and sig.get("logs", 0.0) < 0.3:
+        return "resource" if votes.get("resource", 0.0) > 0.05 else "network"
+    return "code"
 
 
 def problem_category(evidence: Evidence) -> Category:

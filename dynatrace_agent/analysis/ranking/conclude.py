@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dynatrace_agent.analysis.evidence import Category, ChangeEvent, Evidence
+from dynatrace_agent.analysis.evidence import Candidate, Category, ChangeEvent, Evidence, MetricDeviation
 from dynatrace_agent.analysis.ranking.category import candidate_category, problem_category
-from dynatrace_agent.analysis.ranking.context import CandidateState, RankContext
+from dynatrace_agent.analysis.ranking.context import CandidateState, RankContext, metric_owner
 from dynatrace_agent.analysis.ranking.model import Analysis, RankedCandidate
 from dynatrace_agent.analysis.ranking.scoring import CHANGE_TRIGGER_THRESHOLD, FALSE_ALARM_THRESHOLD, clamp
+from dynatrace_agent.analysis.ranking.strength import deviation_strength
 
 #: Without traces, logs or metrics a verdict is never more confident than this.
 BLIND_MAX_CONFIDENCE = 0.2
@@ -37,6 +38,25 @@ def conclude(evidence: Evidence, ctx: RankContext) -> Analysis:
     max_dev = max(deviation.values(), default=0.0)
     if ctx.blind:
         return _conclude_blind(evidence, ctx, ranked)
+    strong = _strong_metric(evidence, ctx) if max_dev < FALSE_ALARM_THRESHOLD else None
+    if strong is not None:
+        # The signals stayed quiet, but a series of an entity the problem is about moved
+        # strongly: that is not a false alarm, only a verdict that cannot be confident.
+        owner, m, strength = strong
+        ranked.sort(key=lambda r: (r.entity_id != owner.entity_id, -r.score, r.entity_id))
+        category = _KIND_CATEGORY.get(m.kind) or problem_category(evidence)
+        return Analysis(
+            ranked=ranked,
+            category=category,  # type: ignore[arg-type]
+            confidence=round(clamp(0.2 + 0.2 * strength, 0.2, 0.4), 3),
+            false_alarm=False,
+            summary=(
+                f"Most likely root cause: {owner.label} ({category}): few signals deviate, but "
+                f"{m.metric_key} of {owner.label} moved strongly "
+                f"({m.baseline_mean if m.baseline_mean is not None else '?'} → "
+                f"{m.incident_mean if m.incident_mean is not None else '?'})."
+            ),
+        )
     if max_dev < FALSE_ALARM_THRESHOLD:
         # Nothing deviates: scores are noise, so the entity the alert is about comes first.
         about = {
@@ -65,6 +85,25 @@ def conclude(evidence: Evidence, ctx: RankContext) -> Analysis:
     if trigger is not None:
         summary += f", triggered by {trigger.kind} “{trigger.name or trigger.event_type}”"
     return _verdict(ranked, category, confidence, trigger, summary + ".")
+
+
+#: A metric of an entity the problem is about that moves this strongly rules out a false alarm.
+STRONG_METRIC = 0.6
+_KIND_CATEGORY = {"cpu": "resource", "memory": "resource", "disk": "resource", "network": "network"}
+
+
+def _strong_metric(evidence: Evidence, ctx: RankContext) -> tuple[Candidate, MetricDeviation, float] | None:
+    """The strongest sustained deviation of an affected, impacted or Davis-named candidate."""
+    about = {"davis_root", "affected", "impacted"}
+    best: tuple[Candidate, MetricDeviation, float] | None = None
+    for m in evidence.metrics:
+        owner = metric_owner(ctx.index, m)
+        if owner is None or not about & set(owner.relations):
+            continue
+        strength = deviation_strength(m)
+        if strength >= STRONG_METRIC and (best is None or strength > best[2]):
+            best = (owner, m, strength)
+    return best
 
 
 def _conclude_blind(evidence: Evidence, ctx: RankContext, ranked: list[RankedCandidate]) -> Analysis:

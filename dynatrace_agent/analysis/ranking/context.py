@@ -91,7 +91,7 @@ class CandidateIndex:
             return None
         found = self.by_key.get(key.lower())
         if found is None:
-            base = _workload_name(key)
+            base = workload_name(key)
             found = self.by_key.get(base) if base != key.lower() else None
         return found
 
@@ -114,7 +114,7 @@ class CandidateIndex:
 _POD_SUFFIX = re.compile(r"-[a-z0-9]{6,10}-[a-z0-9]{5}$|-\d+$")
 
 
-def _workload_name(name: str) -> str:
+def workload_name(name: str) -> str:
     """A pod or replica name without its generated suffix: ``cart-7d9f8c6b5-x2k4q`` → ``cart``."""
     return _POD_SUFFIX.sub("", name.lower())
 

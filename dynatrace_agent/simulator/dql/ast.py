@@ -29,6 +29,7 @@ __all__ = [
     "ListLit",
     "Literal",
     "MakeTimeseriesCmd",
+    "MetricsCmd",
     "NamedExpr",
     "Query",
     "SortCmd",
@@ -234,6 +235,16 @@ class TimeseriesCmd:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsCmd:
+    """``metrics, from:, to:``: one record per metric key (with data in the timeframe, if given)."""
+
+    from_: Expr | None
+    to: Expr | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class MakeTimeseriesCmd:
     """``makeTimeseries agg(...), by:, interval:, time:, from:, to:``."""
 
@@ -259,6 +270,7 @@ Command = Union[  # noqa: UP007 - runtime alias
     DedupCmd,
     SummarizeCmd,
     TimeseriesCmd,
+    MetricsCmd,
     MakeTimeseriesCmd,
 ]
 

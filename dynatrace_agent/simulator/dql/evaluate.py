@@ -15,7 +15,7 @@ from typing import Any
 from . import ast
 from .aggregate import compile_aggregation
 from .compile import CompileContext, Fn, Record, compile_expr, kind_of
-from .datasource import DataSource
+from .datasource import DataSource, MetricSeries
 from .errors import DQLParseError
 from .parser import parse
 from .timeframes import DEFAULT_RANGE_NS, resolve_interval, resolve_time
@@ -134,6 +134,8 @@ class _Run:
             self.scanned_records = len(records)
             self.scanned_bytes = len(records) * table.avg_bytes
             return records
+        if isinstance(cmd, ast.MetricsCmd):
+            return self.metric_keys(cmd)
         assert isinstance(cmd, ast.TimeseriesCmd)
         self.tables.append("metrics")
         timeframe = self.resolve_timeframe(cmd.from_, cmd.to, cmd)
@@ -144,6 +146,34 @@ class _Run:
         self.notifications.extend(result.notifications)
         self.scanned_points = result.scanned_data_points
         return result.records
+
+    def metric_keys(self, cmd: ast.MetricsCmd) -> list[Record]:
+        """The ``metrics`` listing: one record per key, with its unit and dimension names.
+
+        Without ``from:``/``to:`` every stored key is listed; with them, only keys with at least
+        one non-null data point in the timeframe. ``dimensions`` (the sorted names of the
+        dimensions the key's series carry) lets a caller split by what the data really has.
+        """
+        self.tables.append("metrics")
+        window: tuple[int, int] | None = None
+        if cmd.from_ is not None or cmd.to is not None:
+            window = self.resolve_timeframe(cmd.from_, cmd.to, cmd)
+            self.timeframe = window
+        records: list[Record] = []
+        for key in sorted(self.data.metrics):
+            series = self.data.metrics[key]
+            if window is not None:
+                series = [s for s in series if _has_point(s, window)]
+            if not series:
+                continue
+            self.scanned_records += len(series)
+            record: Record = {"metric.key": key}
+            unit = next((s.unit for s in series if s.unit), None)
+            if unit:
+                record["unit"] = unit
+            record["dimensions"] = sorted({str(d) for s in series for d in s.dimensions})
+            records.append(record)
+        return records
 
     def apply(self, cmd: ast.Command, records: list[Record]) -> list[Record]:
         handler: Callable[[Any, list[Record]], list[Record]] = getattr(self, "_" + type(cmd).__name__)
@@ -265,6 +295,15 @@ class _Run:
         raise self.fail("PARSE_ERROR_INVALID_COMMAND_POSITION", "fetch can only start a query.", cmd)
 
     _TimeseriesCmd = _FetchCmd
+    _MetricsCmd = _FetchCmd
+
+
+def _has_point(series: MetricSeries, window: tuple[int, int]) -> bool:
+    """Whether ``series`` has a non-null value in a bucket starting inside ``window``."""
+    for i, value in enumerate(series.values):
+        if value is not None and window[0] <= series.start_ns + i * series.interval_ns < window[1]:
+            return True
+    return False
 
 
 def _conjuncts(expr: ast.Expr) -> list[ast.Expr]:

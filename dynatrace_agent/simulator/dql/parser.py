@@ -26,7 +26,7 @@ KNOWN_TABLES = frozenset(
 )
 _ENTITY_TABLE = re.compile(r"dt\.entity\.[a-z][a-z0-9_]*")
 
-_STARTING = {"fetch", "timeseries"}
+_STARTING = {"fetch", "timeseries", "metrics"}
 _TRANSFORMING = {
     "filter",
     "filterOut",
@@ -45,7 +45,6 @@ _UNSUPPORTED_COMMANDS = {
     "data",
     "describe",
     "load",
-    "metrics",
     "search",
     "parse",
     "expand",
@@ -888,6 +887,20 @@ class _CommandBuilder:
             self.time_param(params, "interval"),
             self.start,
             self.end,
+        )
+
+    def _metrics(self, args: list[_Arg]) -> ast.Command:
+        positional, params = self.split(args, {"from", "to"})
+        if positional:
+            raise self.fail(
+                "PARSE_ERROR_UNEXPECTED_TOKEN",
+                "metrics takes only from: and to:; narrow the keys with | filter, e.g. "
+                'metrics | filter startsWith(metric.key, "dt.service.").',
+                positional[0].start,
+                positional[0].end,
+            )
+        return ast.MetricsCmd(
+            self.time_param(params, "from"), self.time_param(params, "to"), self.start, self.end
         )
 
     def _makeTimeseries(self, args: list[_Arg]) -> ast.Command:

@@ -1,14 +1,17 @@
 """Metrics branch: response time, failures, throughput, CPU, memory, disk, network, throttling.
 
-One ``timeseries`` per entity kind (services, hosts, process groups, Kubernetes throttling),
-restricted to the candidates and split by entity, so Grail does the aggregation and one
-request answers for every candidate of that kind. Each group that fails is its own gap.
+The branch first lists the tenant's metric keys (DQL ``metrics``), then asks few
+``timeseries`` queries for the keys that matter, split by the dimensions they really carry
+(entity ids, pod or service names) and restricted to the candidates where ids allow
+(:mod:`.metric_plan`). A tenant that cannot list keys gets the fixed groups below. Grail does
+the aggregation; each query that fails is its own gap.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -16,19 +19,30 @@ from langgraph.runtime import Runtime
 from dynatrace_agent.analysis import Gap, MetricDeviation
 from dynatrace_agent.analysis.signals import metric_deviations
 from dynatrace_agent.capabilities import CapabilityResult, query_metrics
+from dynatrace_agent.capabilities.base import grail_query
 from dynatrace_agent.client import DynatraceClient
+from dynatrace_agent.errors import DynatraceAgentError
 from graphs.investigation.context import InvestigationContext
 from graphs.investigation.nodes.common import Collector, names_of, no_window_gap, run_branch, window_of
+from graphs.investigation.nodes.metric_plan import (
+    KeyInfo,
+    QueryPlan,
+    listing_query,
+    parse_listing,
+    plan_queries,
+    select_keys,
+)
 from graphs.investigation.state import InvestigationState
 
 __all__ = ["METRIC_GROUPS", "combine_updates", "metrics_node", "topology_and_metrics_node"]
 
 CAPABILITY = "metrics"
-#: Keys every request-serving entity may have (services, gateways, custom devices, functions,
-#: workloads): the simulator and Grail cannot list keys, so a broad list is asked and unknown
-#: keys come back empty with a warning.
+#: Fallback keys every request-serving entity may have (services, gateways, custom devices,
+#: functions, workloads), asked when the tenant cannot list its keys; both spellings of
+#: response time are asked, unknown keys come back empty with a warning.
 REQUEST_KEYS = (
     "dt.service.request.response_time",
+    "dt.service.response.time",
     "dt.service.request.failure_count",
     "dt.service.request.failure_rate",
     "dt.service.request.count",
@@ -88,6 +102,8 @@ METRIC_GROUPS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("container metrics by workload", "", CONTAINER_KEYS, "k8s.workload.name"),
 )
 _MAX_IDS = 50
+#: Keys read from the listing (a tenant with more has them cut; the planner keeps 40 anyway).
+_LISTING_LIMIT = 5000
 
 
 def _ids_for(candidates: list[dict[str, Any]], etype: str) -> list[str]:
@@ -103,11 +119,6 @@ def _ids_for(candidates: list[dict[str, Any]], etype: str) -> list[str]:
 
 
 _ENTITY_ID = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9A-F]{1,16}$")
-
-
-def _named(raw: list[dict[str, Any]], dim: str) -> list[dict[str, Any]]:
-    """Series of a by-name split that carry the name (a series without it has no owner)."""
-    return [r for r in raw if r.get(dim) not in (None, "")]
 
 
 def _unattributed(deviations: list[MetricDeviation], candidates: list[dict[str, Any]]) -> list[str]:
@@ -149,6 +160,42 @@ def _num(value: float | None) -> str:
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
+async def _list_keys(client: DynatraceClient, window_start: str, window_end: str) -> list[KeyInfo] | None:
+    """The tenant's metric keys with data in the window, or None when the listing is not available.
+
+    One DQL ``metrics`` query. Any failure (an older tenant, a missing scope, a DQL error) means
+    the branch falls back to its fixed key lists; it is not a gap, since nothing is lost yet.
+    """
+    queries: list[str] = []
+    try:
+        result = await grail_query(
+            client,
+            CAPABILITY,
+            listing_query(window_start, window_end),
+            max_records=_LISTING_LIMIT,
+            queries=queries,
+        )
+    except (DynatraceAgentError, ValueError):
+        return None
+    return parse_listing(r for r in result.records if isinstance(r, dict))
+
+
+def _fixed_plans(candidates: list[dict[str, Any]]) -> list[QueryPlan]:
+    """The fixed groups, for tenants whose keys cannot be listed."""
+    plans = []
+    for label, etype, keys, dim in METRIC_GROUPS:
+        ids = _ids_for(candidates, etype) if etype else []
+        if etype and not ids:
+            continue
+        plans.append(QueryPlan(label, keys, (dim,) if dim else (), tuple(ids), named_only=bool(dim)))
+    return plans
+
+
+def _named_only(raw: list[dict[str, Any]], by: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Series of a by-name split that carry at least one of the names (others have no owner)."""
+    return [r for r in raw if any(r.get(d) not in (None, "") for d in by)]
+
+
 async def _gather(
     client: DynatraceClient, state: InvestigationState, ctx: InvestigationContext, out: Collector
 ) -> None:
@@ -159,34 +206,40 @@ async def _gather(
     candidates = state.get("candidates") or []
     total_minutes = window.baseline_minutes + window.incident_minutes
     interval = "1m" if total_minutes <= 240 else "5m"
-    calls = []
-    dims: list[str] = []
-    for label, etype, keys, dim in METRIC_GROUPS:
-        ids = _ids_for(candidates, etype) if etype else []
-        if etype and not ids:
-            continue
-        dims.append(dim)
-        calls.append(
-            out.attempt(
-                CAPABILITY,
-                query_metrics(
-                    client,
-                    list(keys),
-                    by=[dim] if dim else [],
-                    entity_ids=ids,
-                    timeframe_start=window.baseline_start,
-                    timeframe_end=window.incident_end,
-                    interval=interval,
-                    max_series=500,
-                ),
-                label,
+    start_iso = window.baseline_start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    end_iso = window.incident_end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    listed = await _list_keys(client, start_iso, end_iso)
+    if listed is None:
+        plans = _fixed_plans(candidates)
+    else:
+        plans = plan_queries(select_keys(listed), candidates)
+        if not plans:
+            out.lines.append(
+                f"[M0] the tenant lists {len(listed)} metric key(s), none about latency, "
+                "failures, traffic or resources"
             )
+    calls = [
+        out.attempt(
+            CAPABILITY,
+            query_metrics(
+                client,
+                list(plan.keys),
+                by=list(plan.by),
+                entity_ids=list(plan.entity_ids),
+                timeframe_start=window.baseline_start,
+                timeframe_end=window.incident_end,
+                interval=interval,
+                max_series=500,
+            ),
+            plan.label,
         )
+        for plan in plans
+    ]
     results: list[CapabilityResult[Any] | None] = list(await asyncio.gather(*calls))
     deviations: list[MetricDeviation] = []
-    for dim, result in zip(dims, results, strict=True):
+    for plan, result in zip(plans, results, strict=True):
         if result is not None:
-            raw = _named(result.raw, dim) if dim else result.raw
+            raw = _named_only(result.raw, plan.by) if plan.named_only else result.raw
             deviations += metric_deviations(raw, window, source=result.query)
     if candidates and (lost := _unattributed(deviations, candidates)):
         out.gaps.append(
