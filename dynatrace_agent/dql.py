@@ -340,7 +340,7 @@ def not_(part: Expr) -> Expr:
 # ---------------------------------------------------------------------------------------------
 # Queries
 
-READ_COMMANDS = ("fetch", "timeseries", "data", "describe", "smartscapeNodes", "smartscapeEdges")
+READ_COMMANDS = ("fetch", "timeseries", "metrics", "data", "describe", "smartscapeNodes", "smartscapeEdges")
 _TABLE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\Z")
 
 

@@ -65,7 +65,7 @@ def table_scopes(query: str) -> list[str]:
     """Scopes for the tables the query fetches (and metrics for timeseries)."""
     bare = _without_comments(query)
     scopes = {TABLE_SCOPES[t] for t in _FETCH.findall(bare) if t in TABLE_SCOPES}
-    if re.search(r"(^|\|)\s*timeseries\b", bare):
+    if re.search(r"(^|\|)\s*(timeseries|metrics)\b", bare):
         scopes.add("storage:metrics:read")
     if "smartscape" in bare or "dt.entity." in bare:
         scopes.add("storage:entities:read")
