@@ -1,7 +1,9 @@
 """Smartscape entities through the classic Entities API with a safely built ``entitySelector``.
 
 Relationship filters answer topology questions: which services call X (``calls``), which X
-calls (``called_by``), what runs on host X (``runs_on``).
+calls (``called_by``), what runs on host X (``runs_on``). :class:`Relationship` criteria take a
+whole nested selector, so one request can ask for e.g. the services called by any of several
+services, or (nested once more) by the services those call.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pydantic import Field
 
 from dynatrace_agent.capabilities.base import CapabilityResult, Int, Record, Text, check_limit, to_models
 from dynatrace_agent.capabilities.selectors import (
+    Relationship,
     classic_time,
     entity_ids,
     entity_type,
@@ -25,7 +28,7 @@ from dynatrace_agent.summarise.entities import summarise_entities
 if TYPE_CHECKING:
     from dynatrace_agent.client import DynatraceClient
 
-__all__ = ["CAPABILITY", "Entity", "build_entity_selector", "list_entities"]
+__all__ = ["CAPABILITY", "Entity", "Relationship", "build_entity_selector", "list_entities"]
 
 CAPABILITY = "entities"
 FIELDS = ("tags", "fromRelationships", "toRelationships", "properties", "lastSeenTms")
@@ -53,6 +56,7 @@ def build_entity_selector(
     calls: str | None = None,
     called_by: str | None = None,
     runs_on: str | None = None,
+    related: Sequence[Relationship] = (),
 ) -> str:
     """An ``entitySelector``: it starts with ``type(...)`` or ``entityId(...)`` as the API requires."""
     parts: list[str] = []
@@ -77,6 +81,10 @@ def build_entity_selector(
         parts.append(f'toRelationships.calls(entityId("{entity_id(called_by)}"))')
     if runs_on:
         parts.append(f'fromRelationships.runsOn(entityId("{entity_id(runs_on)}"))')
+    for relationship in related:
+        if not isinstance(relationship, Relationship):
+            raise DQLValueError("related criteria must be Relationship(direction, name, selector) values")
+        parts.append(relationship.criterion())
     selector = ",".join(parts)
     if len(selector) > 2000:
         raise DQLValueError("the entity selector exceeds Dynatrace's 2000 characters; ask for fewer ids")
@@ -94,6 +102,7 @@ async def list_entities(
     calls: str | None = None,
     called_by: str | None = None,
     runs_on: str | None = None,
+    related: Sequence[Relationship] = (),
     timeframe: str = "now-3d",
     max_entities: int = 200,
 ) -> CapabilityResult[Entity]:
@@ -108,6 +117,7 @@ async def list_entities(
         calls=calls,
         called_by=called_by,
         runs_on=runs_on,
+        related=related,
     )
     start = classic_time(timeframe)
     call = f"GET /api/v2/entities?entitySelector={selector}&from={start}"

@@ -11,14 +11,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from dynatrace_agent.dql import DQLValueError, entity_id
 
 __all__ = [
     "IMPACT_LEVELS",
     "SEVERITY_LEVELS",
+    "Relationship",
+    "check_selector",
     "classic_time",
     "entity_type",
+    "relationship_name",
     "selector_value",
 ]
 
@@ -34,6 +39,7 @@ SEVERITY_LEVELS = (
 IMPACT_LEVELS = ("APPLICATION", "ENVIRONMENT", "INFRASTRUCTURE", "SERVICES")
 _TYPE = re.compile(r"[A-Z][A-Z0-9_]{1,80}\Z")
 _REL_TIME = re.compile(r"(?:now)?-(\d{1,6})([smhdwMy])\Z")
+_RELATION = re.compile(r"[a-z][A-Za-z0-9]{1,60}\Z")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?\Z")
 
 
@@ -79,3 +85,68 @@ def quoted_list(values: Sequence[str]) -> str:
 def entity_ids(values: Sequence[str]) -> list[str]:
     """Validated entity ids."""
     return [entity_id(v) for v in values]
+
+
+def relationship_name(value: str) -> str:
+    """A Smartscape relationship such as ``calls``, ``runsOn`` or ``isNodeOf`` (checked, as given)."""
+    candidate = value.strip() if isinstance(value, str) else ""
+    if not _RELATION.match(candidate):
+        raise DQLValueError(
+            f"{value!r} is not a relationship name; use e.g. calls, runsOn, runsOnHost, isNodeOf"
+        )
+    return candidate
+
+
+def check_selector(text: str) -> str:
+    """``text`` if it is one well-formed selector: quotes closed, parentheses balanced outside them.
+
+    A nested selector goes inside ``fromRelationships.x(...)``; this check keeps it from closing
+    that criterion early and smuggling in criteria of its own.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise DQLValueError("a nested selector must be non-empty text")
+    depth, quoted, i = 0, False, 0
+    while i < len(text):
+        char = text[i]
+        if quoted:
+            if char == "~":
+                i += 1
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                raise DQLValueError(f"the nested selector {text!r} closes a parenthesis it never opened")
+        i += 1
+    if quoted or depth:
+        raise DQLValueError(f"the nested selector {text!r} leaves a quote or parenthesis open")
+    return text
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """A relationship criterion: ``fromRelationships.<name>(<selector>)`` or ``toRelationships…``.
+
+    ``direction="from"`` keeps entities that have the relationship *to* an entity matching
+    ``selector`` (``from`` + ``calls``: the entity calls one of them); ``"to"`` keeps entities
+    that one of them has the relationship to (``to`` + ``calls``: one of them calls the
+    entity). ``selector`` is itself an entity selector, so relationships nest.
+    """
+
+    direction: Literal["from", "to"]
+    name: str
+    selector: str
+
+    def __post_init__(self) -> None:
+        if self.direction not in ("from", "to"):
+            raise DQLValueError(f"relationship direction must be 'from' or 'to', not {self.direction!r}")
+        relationship_name(self.name)
+        check_selector(self.selector)
+
+    def criterion(self) -> str:
+        """The selector text of this criterion."""
+        return f"{self.direction}Relationships.{self.name}({self.selector})"

@@ -3,16 +3,19 @@
 Starting from the affected and impacted entities and Davis's root-cause hint, the entities
 they call (services, gateways, custom devices, functions alike; down to ``MAX_CALL_DEPTH``
 hops, what those call) and that call them, their process groups, hosts and cluster, and the
-other processes on those hosts (noisy neighbours) become candidates, in two rounds of
-requests (one per entity type, each for a list of ids, plus one per host for the processes on
-it), so the cost does not grow with the number of entities.
+other processes on those hosts (noisy neighbours) become candidates. The expansion is
+breadth-first, but its requests are not one round per hop: relationship selectors ask for the
+seed services' callees, their callees, callers, process groups and hosts up front, and each
+later batch (one request per entity type for a list of ids, one for the processes on all the
+hosts) serves every hop that still lacks an answer. Usually two dependent rounds, and the
+cost does not grow with the number of entities.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,8 +23,10 @@ from langgraph.runtime import Runtime
 
 from dynatrace_agent.analysis import Candidate, ProblemInfo
 from dynatrace_agent.analysis.evidence import Relation
-from dynatrace_agent.capabilities import list_entities
+from dynatrace_agent.capabilities import CapabilityResult, list_entities
+from dynatrace_agent.capabilities.entities import Relationship, build_entity_selector
 from dynatrace_agent.client import DynatraceClient
+from dynatrace_agent.errors import DynatraceAgentError
 from graphs.investigation.context import InvestigationContext
 from graphs.investigation.nodes.common import Collector, run_branch
 from graphs.investigation.state import InvestigationState
@@ -35,6 +40,12 @@ _NOT_CANDIDATES = {"APPLICATION", "MOBILE_APPLICATION", "CUSTOM_APPLICATION", "S
 MAX_CALL_DEPTH = 3
 _MAX_ROUNDS = MAX_CALL_DEPTH + 1
 _MAX_HOSTS = 10
+#: Processes kept per host (noisy neighbours).
+_MAX_RESIDENTS = 50
+#: Look-ahead requests only for a handful of seed services (their selectors stay short).
+_MAX_LOOK_AHEAD_SEEDS = 20
+#: One page per look-ahead request; what it leaves out is looked up by id when needed.
+_LOOK_AHEAD_MAX = 99
 
 
 @dataclass
@@ -169,8 +180,64 @@ def _candidate(node: _Node, source: str | None) -> Candidate:
     )
 
 
-async def expand_topology(client: DynatraceClient, info: ProblemInfo, out: Collector) -> list[Candidate]:
-    """Candidates around the problem; an entity request that fails leaves the seeds as they are."""
+@dataclass
+class _Cache:
+    """What the entity requests answered so far, whichever request it was."""
+
+    raws: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    #: Ids asked for by id (found or not, or the request failed): never asked for again.
+    looked_up: set[str] = field(default_factory=set)
+    #: The processes on a host, as the per-host request returned them (None: it failed).
+    residents: dict[str, list[dict[str, Any]] | None] = field(default_factory=dict)
+    #: Whether the processes of several hosts did not fit one request: ask host by host.
+    per_host: bool = False
+
+    def assign_residents(self, hosts: list[str], result: CapabilityResult[Any] | None) -> None:
+        """Split one request for the processes on several hosts into each host's list.
+
+        A process runs on a host when either side names the other (the process group's
+        ``runsOn`` or the host's incoming ``runsOn``), as the selector matched them; each
+        host keeps the first ``_MAX_RESIDENTS`` in the answer's order. A truncated answer
+        cannot be split faithfully: those hosts are then asked for one by one.
+        """
+        if not hosts:
+            return
+        if result is not None and result.truncated and len(hosts) > 1:
+            self.per_host = True
+            return
+        for host in hosts:
+            if result is None:
+                self.residents[host] = None
+                continue
+            hosted = set(_ids((self.raws.get(host) or {}).get("toRelationships"), "runsOn"))
+            self.residents[host] = [
+                raw
+                for raw in result.raw
+                if raw.get("entityId") in hosted or host in _ids(raw.get("fromRelationships"), "runsOn")
+            ][:_MAX_RESIDENTS]
+
+    def store(self, entities: list[dict[str, Any]], query: str | None) -> None:
+        for raw in entities:
+            ident = raw.get("entityId")
+            if isinstance(ident, str):
+                self.raws[ident] = raw
+                if query:
+                    self.sources[ident] = query
+
+
+@dataclass
+class _Misses:
+    """What a replay of the expansion needed and the cache did not hold."""
+
+    by_type: dict[str, list[str]] = field(default_factory=dict)
+    hosts: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_type or self.hosts)
+
+
+def _seeded(info: ProblemInfo) -> _Graph:
     graph = _Graph()
     for ref in info.affected:
         graph.add(ref.id, "affected", 0, name=ref.name)
@@ -178,67 +245,158 @@ async def expand_topology(client: DynatraceClient, info: ProblemInfo, out: Colle
         graph.add(ref.id, "impacted", 0, name=ref.name)
     if info.root_cause_hint is not None:
         graph.add(info.root_cause_hint.id, "davis_root", 0, name=info.root_cause_hint.name)
-    sources: dict[str, str] = {}
+    return graph
+
+
+def _replay(info: ProblemInfo, cache: _Cache) -> tuple[_Graph, _Misses]:
+    """The breadth-first expansion, round by round, answered from ``cache``.
+
+    Each round looks up every entity not looked up yet (per type, the first 100) and, for the
+    hosts up to one hop away, the processes running on them. An entity the cache lacks is a
+    miss: it stays unexpanded and the later rounds go on with what is known, so one batch of
+    requests can serve the misses of several rounds. With no misses left, the graph is the
+    one that hop-by-hop requests would have built.
+    """
+    graph, misses = _seeded(info), _Misses()
     fetched: set[str] = set()
     for _ in range(_MAX_ROUNDS):
-        wanted = [i for i, n in graph.nodes.items() if i not in fetched]
+        wanted = [i for i in graph.nodes if i not in fetched]
         if not wanted:
             break
         fetched.update(wanted)
         by_type: dict[str, list[str]] = {}
         for ident in wanted:
             by_type.setdefault(_type_of(ident), []).append(ident)
-        # The Entities API wants one type per entityId(...) selector: one request per type. The
-        # processes on the hosts (noisy neighbours) are asked for in the same round, by host.
         hosts = [i for i in by_type.get("HOST", []) if graph.nodes[i].hop <= 1][:_MAX_HOSTS]
-        results = await asyncio.gather(
-            *(
-                out.attempt(
-                    "entities", list_entities(client, entity_ids=ids[:100], max_entities=200), "topology"
-                )
-                for ids in by_type.values()
-            ),
-            *(
-                out.attempt(
-                    "entities",
-                    list_entities(client, entity_type="PROCESS_GROUP", runs_on=host, max_entities=50),
-                    "topology",
-                )
-                for host in hosts
-            ),
-        )
-        lookups, neighbours = results[: len(by_type)], results[len(by_type) :]
-        for host, result in zip(hosts, neighbours, strict=True):
-            for raw in result.raw if result is not None else []:
+        for host in hosts:
+            if host not in cache.residents:
+                if host not in misses.hosts:
+                    misses.hosts.append(host)
+                continue
+            for raw in cache.residents[host] or []:
                 resident = raw.get("entityId")
                 if isinstance(resident, str):
                     graph.add(resident, "process_group", graph.nodes[host].hop + 1)
                     fetched.add(resident)
-            if result is not None:
-                _absorb(graph, result.raw, result.query, sources)
-        for result in lookups:
-            if result is not None:
-                _absorb(graph, result.raw, result.query, sources)
+                    _absorb(graph, resident, raw)
+        for etype, ids in by_type.items():
+            for ident in ids[:100]:
+                if ident in cache.raws:
+                    _absorb(graph, ident, cache.raws[ident])
+                elif ident not in cache.looked_up:
+                    pending = misses.by_type.setdefault(etype, [])
+                    if ident not in pending:
+                        pending.append(ident)
         for ident in wanted:
             node = graph.nodes[ident]
             if node.raw is not None:
                 graph.expand(node)
-    return [_candidate(n, sources.get(n.entity_id)) for n in graph.nodes.values()]
+    return graph, misses
 
 
-def _absorb(
-    graph: _Graph, entities: list[dict[str, Any]], query: str | None, sources: dict[str, str]
-) -> None:
-    for raw in entities:
-        ident = raw.get("entityId")
-        node = graph.nodes.get(ident) if isinstance(ident, str) else None
-        if node is None:
-            continue
-        node.raw = raw
-        node.name = node.name or raw.get("displayName")
-        node.type = raw.get("type") or node.type
-        if query:
-            sources[node.entity_id] = query
+def _absorb(graph: _Graph, ident: str, raw: dict[str, Any]) -> None:
+    node = graph.nodes.get(ident)
+    if node is None:
+        return
+    node.raw = raw
+    node.name = node.name or raw.get("displayName")
+    node.type = raw.get("type") or node.type
+
+
+async def _residents(
+    client: DynatraceClient, hosts: list[str], out: Collector
+) -> CapabilityResult[Any] | None:
+    """The process groups running on any of ``hosts`` (noisy neighbours), in one request."""
+    on_hosts = Relationship("from", "runsOn", build_entity_selector(ids=hosts))
+    call = list_entities(
+        client, entity_type="PROCESS_GROUP", related=[on_hosts], max_entities=_MAX_RESIDENTS * len(hosts)
+    )
+    return await out.attempt("entities", call, "topology")
+
+
+async def _quietly(out: Collector, call: Awaitable[CapabilityResult[Any]]) -> CapabilityResult[Any] | None:
+    """A look-ahead request: cited when it answers; when it fails, the lookups by id cover it."""
+    try:
+        result = await call
+    except (DynatraceAgentError, ValueError):
+        return None
+    out.cite(result, "entities")
+    return result
+
+
+def _look_ahead(client: DynatraceClient, seeds: list[str]) -> list[Awaitable[CapabilityResult[Any]]]:
+    """Requests for what the rounds after the first will want around the seed services.
+
+    The services they call and those these call, the services calling them, and their
+    process groups and hosts: each kind in one request with a relationship selector, instead
+    of a round of lookups by id per hop.
+    """
+    if not seeds or len(seeds) > _MAX_LOOK_AHEAD_SEEDS:
+        return []
+    seed_selector = build_entity_selector(ids=seeds)
+    wanted: list[tuple[str, Relationship]] = []
+    target = seed_selector
+    # Callees one and two hops down: what the third hop calls needs no expanding, so it is
+    # looked up by id with the rest of the second batch.
+    for _ in range(MAX_CALL_DEPTH - 1):
+        called = Relationship("to", "calls", target)
+        wanted.append(("SERVICE", called))
+        target = build_entity_selector(type_="SERVICE", related=[called])
+    wanted += [
+        ("SERVICE", Relationship("from", "calls", seed_selector)),
+        ("PROCESS_GROUP", Relationship("to", "runsOn", seed_selector)),
+        ("HOST", Relationship("to", "runsOnHost", seed_selector)),
+    ]
+    return [
+        list_entities(client, entity_type=etype, related=[rel], max_entities=_LOOK_AHEAD_MAX)
+        for etype, rel in wanted
+    ]
+
+
+async def expand_topology(client: DynatraceClient, info: ProblemInfo, out: Collector) -> list[Candidate]:
+    """Candidates around the problem; an entity request that fails leaves the seeds as they are.
+
+    The expansion is breadth-first over up to ``_MAX_ROUNDS`` hops, but the requests do not
+    go hop by hop: the first batch also asks, with relationship selectors, for the seed
+    services' callees and their callees, their callers, process groups and hosts; each later
+    batch asks for whatever the expansion, replayed on the answers so far, still
+    lacks in any of its rounds. The candidates are those hop-by-hop lookups would find.
+    """
+    cache = _Cache()
+    seeds = [i for i in _seeded(info).nodes if _type_of(i) == "SERVICE"][:100]
+    ahead = _look_ahead(client, seeds)
+    graph, misses = _replay(info, cache)
+    for _ in range(_MAX_ROUNDS + 1):
+        if not misses:
+            break
+        chunks = [ids[i : i + 100] for ids in misses.by_type.values() for i in range(0, len(ids), 100)]
+        # The processes on the hosts: one request for all of them unless that did not fit.
+        groups = [[host] for host in misses.hosts] if cache.per_host else [misses.hosts]
+        groups = [group for group in groups if group]
+        results = await asyncio.gather(
+            *(
+                out.attempt("entities", list_entities(client, entity_ids=ids, max_entities=200), "topology")
+                for ids in chunks
+            ),
+            *(_residents(client, group, out) for group in groups),
+            *(_quietly(out, call) for call in ahead),
+        )
+        ahead = []
+        for result in results:
+            if result is not None:
+                cache.store(result.raw, result.query)
+        for ids in chunks:
+            cache.looked_up.update(ids)
+        for group, result in zip(groups, results[len(chunks) : len(chunks) + len(groups)], strict=True):
+            cache.assign_residents(group, result)
+        graph, misses = _replay(info, cache)
+    for node in graph.nodes.values():
+        # An entity some answer described (a look-ahead, a host's processes) keeps its name
+        # even when the expansion stopped before looking it up.
+        known = cache.raws.get(node.entity_id)
+        if not node.name and known is not None:
+            node.name = known.get("displayName") or None
+    return [_candidate(n, cache.sources.get(n.entity_id)) for n in graph.nodes.values()]
 
 
 async def _gather(

@@ -1,0 +1,97 @@
+"""Relationship criteria with nested selectors: built safely, and answered by the simulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dynatrace_agent import capabilities as caps
+from dynatrace_agent.analysis.signals import problem_info
+from dynatrace_agent.capabilities.entities import Relationship, build_entity_selector
+from dynatrace_agent.capabilities.selectors import check_selector, relationship_name
+from dynatrace_agent.case import demo_case_path, load_case
+from dynatrace_agent.client import DynatraceClient
+from dynatrace_agent.dql import DQLValueError
+from dynatrace_agent.simulator import simulator_settings, simulator_transport
+from tests.capabilities.conftest import FakeClient
+
+A = "SERVICE-0000000000000A0A"
+B = "SERVICE-0000000000000B0B"
+
+
+def test_nested_relationship_selector() -> None:
+    seeds = build_entity_selector(ids=[A, B])
+    callees = Relationship("to", "calls", seeds)
+    assert (
+        build_entity_selector(type_="SERVICE", related=[callees])
+        == f'type("SERVICE"),toRelationships.calls(entityId("{A}","{B}"))'
+    )
+    depth_two = Relationship("to", "calls", build_entity_selector(type_="SERVICE", related=[callees]))
+    assert build_entity_selector(type_="service", related=[depth_two]) == (
+        f'type("SERVICE"),toRelationships.calls(type("SERVICE"),toRelationships.calls(entityId("{A}","{B}")))'
+    )
+    on_hosts = Relationship("from", "runsOn", build_entity_selector(type_="HOST", name='a"),type("X'))
+    assert build_entity_selector(type_="PROCESS_GROUP", related=[on_hosts]) == (
+        'type("PROCESS_GROUP"),fromRelationships.runsOn(type("HOST"),entityName.equals("a~"),type(~"X"))'
+    )
+
+
+@pytest.mark.parametrize(
+    "nested",
+    ['type("HOST")),type("SERVICE"', 'type("HOST"', 'entityId("x)', "", '")('],
+)
+def test_nested_selector_cannot_break_out(nested: str) -> None:
+    with pytest.raises(DQLValueError):
+        Relationship("to", "calls", nested)
+
+
+def test_relationship_names_and_directions_are_checked() -> None:
+    assert relationship_name("runsOnHost") == "runsOnHost"
+    for bad in ("calls(x)", "Calls", "runs on", ""):
+        with pytest.raises(DQLValueError, match="relationship name"):
+            Relationship("to", bad, 'type("HOST")')
+    with pytest.raises(DQLValueError, match="direction"):
+        Relationship("sideways", "calls", 'type("HOST")')  # type: ignore[arg-type]
+    with pytest.raises(DQLValueError, match="Relationship"):
+        build_entity_selector(type_="SERVICE", related=['toRelationships.calls(type("X"))'])  # type: ignore[list-item]
+    # Escaped quotes and parentheses inside values are part of the value.
+    assert check_selector('entityName.equals("a~")(")') == 'entityName.equals("a~")(")'
+
+
+async def test_list_entities_passes_related(client: FakeClient) -> None:
+    related = [Relationship("from", "calls", build_entity_selector(ids=[A]))]
+    await caps.list_entities(client, entity_type="SERVICE", related=related)  # type: ignore[arg-type]
+    selector = client.environment.calls[0][1]["selector"]
+    assert selector == f'type("SERVICE"),fromRelationships.calls(entityId("{A}"))'
+
+
+def _ids(result: Any) -> set[str]:
+    return {r.entity_id for r in result.records}
+
+
+async def test_nested_relationships_on_the_simulator() -> None:
+    """Callees two hops down through one nested request equal two requests hop by hop."""
+    case = load_case(demo_case_path())
+    async with DynatraceClient(simulator_settings(), transport=simulator_transport(case)) as client:
+        problem = await caps.get_problem(client, case.problem)
+        affected = problem_info(problem.raw[0]).affected
+        seeds = [ref.id for ref in affected if ref.id.startswith("SERVICE-")]
+        seed_sel = build_entity_selector(ids=seeds)
+        hop1 = await caps.list_entities(
+            client, entity_type="SERVICE", related=[Relationship("to", "calls", seed_sel)]
+        )
+        assert hop1.records
+        direct = set()
+        for seed in seeds:
+            direct |= _ids(await caps.list_entities(client, entity_type="SERVICE", called_by=seed))
+        assert _ids(hop1) == direct
+        nested = Relationship(
+            "to",
+            "calls",
+            build_entity_selector(type_="SERVICE", related=[Relationship("to", "calls", seed_sel)]),
+        )
+        hop2 = await caps.list_entities(client, entity_type="SERVICE", related=[nested])
+        two_hops = Relationship("to", "calls", build_entity_selector(ids=sorted(_ids(hop1))))
+        expected = await caps.list_entities(client, entity_type="SERVICE", related=[two_hops])
+        assert _ids(hop2) == _ids(expected)
