@@ -38,7 +38,7 @@ class DynatraceClient:
         settings: EnvironmentSettings,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        max_concurrency: int = 8,
+        max_concurrency: int = 16,
         retry: RetryPolicy | None = None,
         grail_scan_budget_gb: float | None = None,
         timeout: httpx.Timeout | None = None,

@@ -76,7 +76,7 @@ class HttpCore:
         client: httpx.AsyncClient,
         *,
         environment: str,
-        max_concurrency: int = 8,
+        max_concurrency: int = 16,
         retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
