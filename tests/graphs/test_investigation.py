@@ -68,7 +68,9 @@ async def test_branches_overlap_under_latency(case: IncidentCase, make_client: C
 async def test_deadline_turns_unfinished_branches_into_gaps(
     case: IncidentCase, make_client: ClientFactory
 ) -> None:
-    async with make_client(SimulatorOptions(latency_ms=80)) as client:
+    # 150 ms per request: the problem and two topology rounds alone take ~0.45 s, so the
+    # branches that follow cannot all finish inside 0.6 s however fast the machine is.
+    async with make_client(SimulatorOptions(latency_ms=150)) as client:
         started = time.perf_counter()
         report = await investigate(case.problem, client=client, deadline_s=0.6)
         elapsed = time.perf_counter() - started

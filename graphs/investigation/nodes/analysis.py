@@ -6,6 +6,8 @@ from the JSON state and stores the outcome.
 
 from __future__ import annotations
 
+import asyncio
+import re
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -25,11 +27,15 @@ from dynatrace_agent.analysis import (
     Window,
     rank_root_causes,
 )
+from dynatrace_agent.capabilities import list_entities
+from dynatrace_agent.client import DynatraceClient
 from graphs.investigation.context import InvestigationContext
-from graphs.investigation.nodes.common import emit
+from graphs.investigation.nodes.common import client_of, emit
 from graphs.investigation.state import InvestigationState
 
-__all__ = ["analysis_node", "evidence_from_state", "guard_blind_verdict"]
+__all__ = ["analysis_node", "evidence_from_state", "guard_blind_verdict", "name_unnamed"]
+
+_ENTITY_ID = re.compile(r"^([A-Z][A-Z0-9_]*)-[0-9A-F]{16}$")
 
 
 def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -82,11 +88,42 @@ def guard_blind_verdict(evidence: Evidence, analysis: Analysis) -> Analysis:
     return fixed
 
 
+async def name_unnamed(client: DynatraceClient, analysis: Analysis, *, top: int = 5) -> None:
+    """Give the leading candidates their display names when only their ids were seen.
+
+    A candidate found in span or metric dimensions outside the topology neighbourhood has no
+    name yet; one entity lookup per type fixes that for the ones a reader will look at. A
+    failed lookup leaves the ids, which are still correct.
+    """
+    by_type: dict[str, list[str]] = {}
+    for ranked in analysis.ranked[:top]:
+        match = _ENTITY_ID.match(ranked.entity_id)
+        if ranked.name is None and match:
+            by_type.setdefault(match.group(1), []).append(ranked.entity_id)
+    if not by_type:
+        return
+    found: dict[str, str] = {}
+    results = await asyncio.gather(
+        *(list_entities(client, entity_ids=ids, max_entities=len(ids)) for ids in by_type.values()),
+        return_exceptions=True,
+    )
+    for result in results:
+        if isinstance(result, BaseException):
+            continue
+        for raw in result.raw:
+            if isinstance(raw.get("entityId"), str) and isinstance(raw.get("displayName"), str):
+                found[raw["entityId"]] = raw["displayName"]
+    for ranked in analysis.ranked:
+        if ranked.name is None and ranked.entity_id in found:
+            ranked.name = found[ranked.entity_id]
+
+
 async def analysis_node(state: InvestigationState, runtime: Runtime[InvestigationContext]) -> dict[str, Any]:
     """Rank the candidates."""
     emit(runtime, "analysis", "started")
     evidence = evidence_from_state(state)
     analysis = guard_blind_verdict(evidence, rank_root_causes(evidence))
+    await name_unnamed(client_of(runtime), analysis)
     top = analysis.ranked[0] if analysis.ranked else None
     detail = (
         f"top: {top.name or top.entity_id} ({analysis.category}, confidence {analysis.confidence:.0%})"
