@@ -165,16 +165,33 @@ def entity_field(entity: str) -> str:
     return "dt.entity." + checked.rsplit("-", 1)[0].lower()
 
 
-_METRIC_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)+\Z")
+#: Safe metric-key characters: a letter first, then letters, digits, ``_``, ``-``, ``:`` and
+#: ``.`` between non-empty parts (``latency``, ``dt.host.cpu.usage``, ``container_cpu_usage``).
+_METRIC_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_:\-]*(?:\.[A-Za-z0-9_:\-]+)*\Z")
+#: Keys the DQL lexer reads as one bare name; anything else safe is written in backticks.
+_BARE_METRIC_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*\Z")
+_METRIC_KEY_MAX = 255
 
 
 def metric_key(key: str) -> str:
-    """A Grail metric key such as ``dt.host.cpu.usage``; selectors, spaces and quotes raise."""
-    if not isinstance(key, str) or len(key) > 250 or not _METRIC_KEY.match(key.strip()):
+    """A metric key ready to place in ``timeseries``, e.g. ``avg(<key>)``.
+
+    Converted and custom tenants name metrics ``latency``, ``requests`` or
+    ``container_cpu_usage_seconds_total``, so any key of letters, digits, ``_``, ``-``, ``:``
+    and ``.`` that starts with a letter (1–255 characters) is accepted. Dotted keys of plain
+    parts are used as they are; keys with ``-`` or ``:``, and keys that are DQL keywords, are
+    quoted in backticks (which they cannot contain). Selectors, spaces, quotes, brackets and
+    pipes raise.
+    """
+    text = key.strip() if isinstance(key, str) else None
+    if not text or len(text) > _METRIC_KEY_MAX or not _METRIC_KEY.match(text):
         raise DQLValueError(
-            f"{key!r} is not a metric key; use a dotted key such as dt.service.request.response_time"
+            f"{key!r} is not a metric key; use letters, digits, '_', '-', ':' and '.' starting with a "
+            "letter (at most 255 characters), such as dt.service.request.response_time or latency"
         )
-    return key.strip()
+    if _BARE_METRIC_KEY.match(text) and text.lower() not in _KEYWORDS:
+        return text
+    return f"`{text}`"
 
 
 _DURATION = re.compile(r"(\d{1,6})(ns|us|ms|s|m|h|d|w)\Z")

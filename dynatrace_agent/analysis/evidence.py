@@ -69,7 +69,16 @@ Relation = Literal[
     "affected", "impacted", "davis_root", "caller", "callee", "host", "process_group", "cluster", "other"
 ]
 MetricKind = Literal[
-    "latency", "failure", "cpu", "memory", "disk", "network", "throughput", "saturation", "other"
+    "latency",
+    "failure",
+    "availability",
+    "cpu",
+    "memory",
+    "disk",
+    "network",
+    "throughput",
+    "saturation",
+    "other",
 ]
 ChangeKind = Literal["deployment", "configuration", "other"]
 
@@ -256,7 +265,9 @@ class LogStats(_Model):
 
 #: Dimensions that name an entity when no ``dt.entity.*`` dimension does (most specific last):
 #: OpenTelemetry and Kubernetes series are keyed by names, which the ranking resolves to candidates.
-NAME_DIMENSIONS = ("service.name", "k8s.workload.name", "k8s.container.name", "k8s.pod.name")
+#: Dimensions that name a series' owner when no ``dt.entity.*`` id does, most specific last
+#: (converted datasets often key series by a bare ``name``).
+NAME_DIMENSIONS = ("service.name", "k8s.workload.name", "k8s.container.name", "k8s.pod.name", "name")
 
 
 class MetricDeviation(_Model):
@@ -358,15 +369,27 @@ class Evidence(_Model):
 
 
 # Token rules, checked in order; the first match wins. Tokens come from splitting the key on
-# dots, underscores and dashes, so "kubernetes" never matches "net".
+# dots, underscores, dashes and colons, so "kubernetes" never matches "net". Converted and
+# custom tenants use bare words (``latency``, ``cpu``, ``requests``, ``availability``) and
+# Prometheus names (``container_cpu_usage_seconds_total``), which the same rules cover.
 _KIND_RULES: tuple[tuple[MetricKind, re.Pattern[str]], ...] = (
-    ("latency", re.compile(r"response[._]time|latency|duration|\bresponse\b|\brt\b")),
+    ("latency", re.compile(r"response[._ ]time|latency|duration|\bresponse\b|\brt\b")),
     ("failure", re.compile(r"fail|error|exception|\b5xx\b|\b4xx\b")),
-    ("cpu", re.compile(r"\bcpu|throttl")),
+    ("availability", re.compile(r"availab|\buptime\b")),
+    # Throttling is starvation of a resource (CPU quota, provisioned capacity): a resource kind.
+    ("cpu", re.compile(r"cpu|throttl")),
     ("memory", re.compile(r"mem|heap|\boom|\bgc\b|swap")),
     ("disk", re.compile(r"disk|\bvolume|\bfs\b|filesystem|\biops\b")),
-    ("network", re.compile(r"\bnet\b|network|\bnic\b|packet|retransmi|\btcp\b|bandwidth")),
-    ("throughput", re.compile(r"request[._]count|throughput|\brequests?\b|\bcalls?\b|\brps\b")),
+    (
+        "network",
+        re.compile(r"\bnet\b|network|\bnic\b|packet|retrans|\btcp\b|bandwidth|bytes|\bdrop"),
+    ),
+    # Restart and eviction counts are their own signal (the ranking reads them by key), not traffic.
+    ("other", re.compile(r"restart|evict")),
+    (
+        "throughput",
+        re.compile(r"request[._ ]count|throughput|\brequests?\b|\bcalls?\b|\brps\b|count|\binvocations?\b"),
+    ),
     ("saturation", re.compile(r"saturat|queue|pool|thread|connections?|load|utili[sz]ation")),
 )
 

@@ -127,9 +127,63 @@ def test_durations_and_metric_keys() -> None:
     for bad in ["5 minutes", "1h | limit 1", "-5m", ""]:
         with pytest.raises(DQLValueError):
             duration(bad)
-    for bad in ["builtin:host.cpu.usage:avg", "cpu", "dt.host.cpu.usage)", 'a.b"']:
+    for bad in ["dt.host.cpu.usage)", 'a.b"']:
         with pytest.raises(DQLValueError):
             metric_key(bad)
+
+
+@pytest.mark.parametrize(
+    ("key", "rendered"),
+    [
+        ("latency", "latency"),
+        ("cpu", "cpu"),
+        ("latency_p50", "latency_p50"),
+        ("container_cpu_usage_seconds_total", "container_cpu_usage_seconds_total"),
+        ("  requests ", "requests"),
+        ("dt.host.cpu.usage", "dt.host.cpu.usage"),
+        ("dt.service.5xx", "dt.service.5xx"),
+        ("my-app.latency", "`my-app.latency`"),
+        ("builtin:host.cpu.usage:avg", "`builtin:host.cpu.usage:avg`"),
+        ("not", "`not`"),
+        ("x" * 255, "x" * 255),
+    ],
+)
+def test_single_word_and_custom_metric_keys(key: str, rendered: str) -> None:
+    assert metric_key(key) == rendered
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        *HOSTILE,
+        "",
+        "   ",
+        "1cpu",
+        "_cpu",
+        "-cpu",
+        "cpu.",
+        ".cpu",
+        "a..b",
+        "cpu usage",
+        "cpu)",
+        "avg(cpu)",
+        "cpu | fetch logs",
+        "cpu`) | fetch logs //",
+        "`cpu`",
+        "cpu,other",
+        "cpu{a}",
+        "x" * 256,
+        "c\u00e9pu".encode().decode("unicode_escape"),
+    ],
+)
+def test_metric_key_rejects_unsafe_text(bad: str) -> None:
+    with pytest.raises(DQLValueError):
+        metric_key(bad)
+
+
+def test_metric_key_rejects_non_text() -> None:
+    with pytest.raises(DQLValueError):
+        metric_key(42)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -201,3 +255,28 @@ def test_assert_single_statement_rejects(text: str) -> None:
 
 def test_assert_single_statement_allows_quoted_specials() -> None:
     assert_single_statement('fetch logs | filter content == "a // b | fetch spans\\n"')
+
+
+@pytest.mark.parametrize("key", ["latency", "container_cpu_usage_seconds_total", "my-app.latency", "a:b"])
+def test_rendered_metric_keys_run_in_the_simulator(key: str) -> None:
+    """Bare and backtick-quoted keys both parse in the simulator and find their series."""
+    from datetime import UTC, datetime
+
+    from dynatrace_agent.simulator.dql import DataSource, execute
+
+    series = {
+        "metric.key": key,
+        "dimensions": {"name": "checkout"},
+        "start": "2025-03-04T10:00:00Z",
+        "interval": "1m",
+        "values": [1.0, 2.0, 3.0],
+    }
+    data = DataSource.from_tables({}, metrics=[series])
+    query = (
+        f"timeseries {{avg({metric_key(key)})}}, by:{{name}}, interval:1m, "
+        'from:"2025-03-04T10:00:00Z", to:"2025-03-04T10:03:00Z"'
+    )
+    result = execute(query, data, now=datetime(2025, 3, 4, 10, 5, tzinfo=UTC))
+    assert len(result.records) == 1
+    field = f"avg({metric_key(key)})"
+    assert result.records[0][field] == [1.0, 2.0, 3.0]

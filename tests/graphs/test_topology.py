@@ -64,6 +64,7 @@ async def _hop_by_hop(client: DynatraceClient, info: ProblemInfo) -> list[Candid
     """The reference expansion: one round of lookups per hop."""
     graph = topology._seeded(info)
     fetched: set[str] = set()
+    raws: dict[str, dict[str, Any]] = {}
     for _ in range(topology._MAX_ROUNDS):
         wanted = [i for i in graph.nodes if i not in fetched]
         if not wanted:
@@ -90,11 +91,14 @@ async def _hop_by_hop(client: DynatraceClient, info: ProblemInfo) -> list[Candid
         for result in lookups:
             for raw in result.raw:
                 topology._absorb(graph, raw["entityId"], raw)
+                raws[raw["entityId"]] = raw
+        # A call recorded on either end counts both ways (as the expansion derives it).
+        graph.calls = topology._Calls(raws)
         for ident in wanted:
             node = graph.nodes[ident]
             if node.raw is not None:
                 graph.expand(node)
-    return [topology._candidate(n, None) for n in graph.nodes.values()]
+    return [topology._candidate(n, None, topology._Calls(raws)) for n in graph.nodes.values()]
 
 
 def _comparable(candidates: list[Candidate]) -> list[dict[str, Any]]:

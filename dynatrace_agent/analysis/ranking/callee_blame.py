@@ -45,6 +45,17 @@ _HOST_PORT = re.compile(r"(?<![a-z0-9.:/-])([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*):\d
 _K8S_DNS = re.compile(r"(?<![a-z0-9.-])([a-z0-9][a-z0-9-]*)\.[a-z0-9-]+\.svc(?:\.cluster\.local)?\b", re.I)
 #: Messages about a slow callee say nothing about what it answered.
 _SLOW = re.compile(r"slow|time[ds]?[ _-]?out|timeout|latency|took \d|deadline", re.I)
+#: A callee's own signs of trouble (what a timeout naming it needs to be its fault).
+_OWN_TROUBLE = (
+    "latency",
+    "failure_rate",
+    "failure_metric",
+    "origin",
+    "resource",
+    "neighbour",
+    "network",
+    "path",
+)
 #: Signals that say a caller fails (the blame a named callee can take over).
 _FAILING = ("origin", "failure_rate", "failure_metric", "logs")
 
@@ -132,6 +143,10 @@ def blame_named_callee(ctx: RankContext) -> None:
             ),
             "",
         )
+        if _SLOW.search(example) and not any(dep.signals.get(k, 0.0) > 0.0 for k in _OWN_TROUBLE):
+            # "timeout calling payment" blames a slow callee; a callee that is neither slow nor
+            # failing nor short of resources in its own data did not cause the timeouts.
+            continue
         dep.add(
             "origin",
             origin * min(1.0, share + 0.3),

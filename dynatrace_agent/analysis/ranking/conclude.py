@@ -43,15 +43,18 @@ def conclude(evidence: Evidence, ctx: RankContext) -> Analysis:
         # The signals stayed quiet, but a series of an entity the problem is about moved
         # strongly: that is not a false alarm, only a verdict that cannot be confident.
         owner, m, strength = strong
-        ranked.sort(key=lambda r: (r.entity_id != owner.entity_id, -r.score, r.entity_id))
-        category = _KIND_CATEGORY.get(m.kind) or problem_category(evidence)
+        # The ranking stays by score: only a false-alarm verdict puts the alert's entity first.
+        category = _change_category(states[ranked[0].entity_id]) or (
+            _KIND_CATEGORY.get(m.kind) or problem_category(evidence)
+        )
         return Analysis(
             ranked=ranked,
             category=category,  # type: ignore[arg-type]
             confidence=round(clamp(0.2 + 0.2 * strength, 0.2, 0.4), 3),
             false_alarm=False,
             summary=(
-                f"Most likely root cause: {owner.label} ({category}): few signals deviate, but "
+                f"Most likely root cause: {ranked[0].name or ranked[0].entity_id} ({category}): few "
+                "signals deviate, but "
                 f"{m.metric_key} of {owner.label} moved strongly "
                 f"({m.baseline_mean if m.baseline_mean is not None else '?'} → "
                 f"{m.incident_mean if m.incident_mean is not None else '?'})."
@@ -80,7 +83,7 @@ def conclude(evidence: Evidence, ctx: RankContext) -> Analysis:
     margin = clamp((top.score - second) / 0.3)
     confidence = round(clamp(top.score * (0.6 + 0.4 * margin)), 3)
     trigger = _trigger(top_state)
-    category = top.category if top.category != "none" else "code"
+    category = top.category if top.category != "none" else (_change_category(top_state) or "code")
     summary = f"Most likely root cause: {top.name or top.entity_id} ({category}, score {top.score:.2f})"
     if trigger is not None:
         summary += f", triggered by {trigger.kind} “{trigger.name or trigger.event_type}”"
@@ -116,7 +119,11 @@ def _conclude_blind(evidence: Evidence, ctx: RankContext, ranked: list[RankedCan
     top = ranked[0]
     top_state = ctx.states[top.entity_id]
     trigger = _trigger(top_state)
-    category = top.category if top.category != "none" else problem_category(evidence)
+    category = (
+        top.category
+        if top.category != "none"
+        else (_change_category(top_state) or problem_category(evidence))
+    )
     confidence = round(clamp(top.score * 0.4, 0.05, BLIND_MAX_CONFIDENCE), 3)
     summary = (
         "No traces, logs or metrics could be read, so deviations could not be measured; the ranking "
@@ -134,6 +141,29 @@ def _dedupe(items: Iterable[str]) -> list[str]:
         if item not in seen:
             seen.append(item)
     return seen
+
+
+#: A change this strong (a deployment or configuration change of the candidate within half an
+#: hour before the start, even with no deviation measured) names the category when the
+#: candidate's signals name none.
+FALLBACK_CHANGE_THRESHOLD = 0.2
+
+
+def _change_category(st: CandidateState) -> Category | None:
+    """Deployment or configuration when the candidate's own credited change says so.
+
+    Used when the candidate's signals alone name no category (its metrics are missing or
+    quiet): a deployment or configuration change credited to it is what is known, and better
+    than defaulting to ``code``.
+    """
+    change = st.best_change
+    if (
+        change is None
+        or change.kind not in {"deployment", "configuration"}
+        or st.signals.get("change", 0.0) < FALLBACK_CHANGE_THRESHOLD
+    ):
+        return None
+    return "deployment" if change.kind == "deployment" else "configuration"
 
 
 def _trigger(st: CandidateState) -> ChangeEvent | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import statistics
@@ -80,8 +81,10 @@ def _series_entity(dimensions: Mapping[str, str]) -> str | None:
 
 
 def _metric_name(field: str) -> str:
+    """The metric key inside a Grail field name (``avg(latency)``, ``avg(`my-key`)``)."""
     match = re.match(r"^\w+\((.+?)(?:,.*)?\)$", field)
-    return match.group(1).strip() if match else field
+    name = match.group(1).strip() if match else field
+    return name[1:-1] if len(name) > 2 and name.startswith("`") and name.endswith("`") else name
 
 
 def _expand_series(
@@ -126,6 +129,73 @@ def _expand_series(
     return out
 
 
+_COUNTER_KEY = re.compile(r"_total\Z", re.IGNORECASE)
+
+
+def counter_increments(key: str, values: list[Any]) -> list[Any]:
+    """Per-interval increases of a cumulative counter; other series unchanged.
+
+    Prometheus counters (``container_cpu_usage_seconds_total``) only ever grow, so their raw
+    values rise through any window and would read as a deviation everywhere; what moves is
+    the increase per interval. A series is treated as a counter when its key ends in
+    ``_total`` and its values never fall except at a reset (a drop to below half, after
+    which the new value is the increase). Gaps stay gaps; the first point has no increase.
+    """
+    if not _COUNTER_KEY.search(key):
+        return values
+    numbers = [as_float(v) for v in values]
+    present = [v for v in numbers if v is not None]
+    if len(present) < 3:
+        return values
+    falls = sum(1 for a, b in itertools.pairwise(present) if b < a)
+    if falls > max(1, len(present) // 20):
+        return values  # not cumulative: a gauge that happens to be named like a counter
+    out: list[Any] = []
+    previous: float | None = None
+    for value in numbers:
+        if value is None:
+            out.append(None)
+            continue
+        if previous is None:
+            out.append(None)
+        elif value >= previous:
+            out.append(value - previous)
+        else:
+            out.append(value if value < previous / 2 else None)
+        previous = value
+    return out
+
+
+def _robust_spread(baseline: list[float], b_std: float) -> float:
+    """The baseline's spread, not inflated by a few outlying points.
+
+    A change a few minutes before the problem opens moves the last baseline points already
+    (or a spike sits in it); the standard deviation then swells and hides a doubling. The
+    median absolute deviation (scaled to a normal's sigma) ignores such points; the smaller
+    of the two is the spread (never below half the standard deviation), and the floor below
+    still keeps a flat baseline from alarming.
+    """
+    if len(baseline) < 8:
+        return b_std
+    centre = statistics.median(baseline)
+    mad = statistics.median(abs(v - centre) for v in baseline) * 1.4826
+    # At most halved: a baseline that really is noisy stays noisy.
+    return max(min(b_std, mad), 0.5 * b_std) if mad > 0 else b_std
+
+
+def _spread_floor(key: str, b_mean: float) -> float:
+    """The smallest spread a z-score divides by: 5 % of the baseline mean.
+
+    An availability sits near its ceiling (100 % or 1.0), so 5 % of its mean would hide a
+    drop from 99.9 % to 87 %; its floor is 5 % of the *unavailable* share instead, at least
+    a tenth of a percentage point.
+    """
+    if metric_kind(key) == "availability" and b_mean > 0:
+        ceiling = 100.0 if b_mean > 1.5 else 1.0
+        return max(abs(ceiling - b_mean) * 0.05, ceiling * 0.001)
+    return max(abs(b_mean) * 0.05, 1e-9)
+
+
 def metric_deviations(
     series: Iterable[Record], window: Window, *, source: str | None = None
 ) -> list[MetricDeviation]:
@@ -139,7 +209,8 @@ def metric_deviations(
     for record in series:
         if not isinstance(record, Mapping):
             continue
-        for key, dims, start, step, values, unit in _expand_series(record):
+        for key, dims, start, step, raw_values, unit in _expand_series(record):
+            values = counter_increments(key, raw_values)
             baseline: list[float] = []
             incident: list[float] = []
             for i, raw in enumerate(values):
@@ -158,8 +229,8 @@ def metric_deviations(
             rel: float | None = None
             persistence: float | None = None
             if b_mean is not None and i_mean is not None and b_std is not None:
-                floor = max(abs(b_mean) * 0.05, 1e-9)
-                spread = max(b_std, floor)
+                floor = _spread_floor(key, b_mean)
+                spread = max(_robust_spread(baseline, b_std), floor)
                 z = (i_mean - b_mean) / spread
                 if b_std == 0.0:
                     # A flat baseline makes any move look infinite; keep the figure readable.

@@ -18,6 +18,8 @@ from typing import Any
 
 from dynatrace_agent.analysis.evidence import NAME_DIMENSIONS, metric_kind
 from dynatrace_agent.analysis.ranking.strength import INVERSE_METRIC, RESTART_METRIC
+from dynatrace_agent.capabilities.metrics import grail_metric_key
+from dynatrace_agent.dql import DQLValueError
 
 __all__ = [
     "INFRA_TYPES",
@@ -29,6 +31,7 @@ __all__ = [
     "parse_listing",
     "plan_queries",
     "select_keys",
+    "split_usable",
 ]
 
 #: At most this many keys are asked for, most telling kinds first.
@@ -128,6 +131,24 @@ def parse_listing(records: Iterable[Mapping[str, Any]]) -> list[KeyInfo]:
     return list(seen.values())
 
 
+def split_usable(infos: Sequence[KeyInfo]) -> tuple[list[KeyInfo], list[str]]:
+    """The listed keys a query can name, and the ones it cannot (to report, not to ask for).
+
+    One unusable key (a classic selector, a name with spaces or quotes) must not take the
+    whole query group down with it, so keys are checked one by one before planning.
+    """
+    usable: list[KeyInfo] = []
+    rejected: list[str] = []
+    for info in infos:
+        try:
+            grail_metric_key(info.key)
+        except DQLValueError:
+            rejected.append(info.key)
+        else:
+            usable.append(info)
+    return usable, rejected
+
+
 def select_keys(infos: Sequence[KeyInfo], limit: int = MAX_KEYS) -> list[KeyInfo]:
     """The keys worth asking for: a known kind, most telling kinds first, at most ``limit``."""
     ranked = [i for i in infos if i.kind in _KIND_PRIORITY]
@@ -146,9 +167,18 @@ def _candidate_ids(candidates: Sequence[Mapping[str, Any]], fields: set[str] | N
             if (c.get("type") or "").upper() in INFRA_TYPES:
                 continue
         elif "dt.entity." + cid.rsplit("-", 1)[0].lower() not in fields:
+            if "dt.entity.service" in fields and (c.get("type") or _type_of(cid)) not in INFRA_TYPES:
+                # A request-serving candidate of another type (a custom device, a function)
+                # may be filed under this dimension anyway (``dt.entity.service`` holding a
+                # CUSTOM_DEVICE id): a filter by field would drop its series, so ask for all.
+                return ()
             continue
         ids.append(cid)
     return tuple(ids[:_MAX_IDS])
+
+
+def _type_of(entity_id: str) -> str:
+    return entity_id.rsplit("-", 1)[0].upper()
 
 
 def _splits(info: KeyInfo) -> list[tuple[str, tuple[str, ...], bool]]:

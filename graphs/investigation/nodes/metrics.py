@@ -31,6 +31,7 @@ from graphs.investigation.nodes.metric_plan import (
     parse_listing,
     plan_queries,
     select_keys,
+    split_usable,
 )
 from graphs.investigation.state import InvestigationState
 
@@ -212,7 +213,19 @@ async def _gather(
     if listed is None:
         plans = _fixed_plans(candidates)
     else:
-        plans = plan_queries(select_keys(listed), candidates)
+        usable, rejected = split_usable(listed)
+        if rejected:
+            shown = ", ".join(repr(k[:60]) for k in rejected[:3])
+            out.gaps.append(
+                Gap(
+                    capability=CAPABILITY,
+                    reason=(
+                        f"{len(rejected)} listed metric key(s) cannot be named in a query and were "
+                        f"skipped (e.g. {shown}); the other keys were asked for"
+                    ),
+                )
+            )
+        plans = plan_queries(select_keys(usable), candidates)
         if not plans:
             out.lines.append(
                 f"[M0] the tenant lists {len(listed)} metric key(s), none about latency, "

@@ -73,9 +73,47 @@ def _type_of(entity_id: str) -> str:
     return entity_id.rsplit("-", 1)[0].upper() if "-" in entity_id else ""
 
 
+class _Calls:
+    """Call edges from every entity description seen, followed both ways.
+
+    A case or tenant may record ``calls`` only on the caller (``fromRelationships``) or only
+    on the callee (``toRelationships``): if B lists A in ``toRelationships.calls``, A calls B
+    even when A's own record says nothing about it.
+    """
+
+    def __init__(self, raws: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self.callees: dict[str, list[str]] = {}
+        self.callers: dict[str, list[str]] = {}
+        for ident, raw in (raws or {}).items():
+            for callee in _ids(raw.get("fromRelationships"), "calls"):
+                self._link(ident, callee)
+            for caller in _ids(raw.get("toRelationships"), "calls"):
+                self._link(caller, ident)
+
+    def _link(self, caller: str, callee: str) -> None:
+        if caller == callee:
+            return
+        out = self.callees.setdefault(caller, [])
+        if callee not in out:
+            out.append(callee)
+        inc = self.callers.setdefault(callee, [])
+        if caller not in inc:
+            inc.append(caller)
+
+    def of(self, ident: str, raw: Mapping[str, Any] | None = None) -> tuple[list[str], list[str]]:
+        """(callees, callers) of one entity: its own record's, then those others recorded."""
+        own = raw or {}
+        callees = _ids(own.get("fromRelationships"), "calls")
+        callers = _ids(own.get("toRelationships"), "calls")
+        callees += [i for i in self.callees.get(ident, []) if i not in callees]
+        callers += [i for i in self.callers.get(ident, []) if i not in callers]
+        return callees, callers
+
+
 class _Graph:
-    def __init__(self) -> None:
+    def __init__(self, calls: _Calls | None = None) -> None:
         self.nodes: dict[str, _Node] = {}
+        self.calls = calls or _Calls()
 
     def add(self, entity_id: str, relation: Relation, hop: int, *, name: str | None = None) -> None:
         if _type_of(entity_id) in _NOT_CANDIDATES:
@@ -97,13 +135,14 @@ class _Graph:
         out, inc = raw.get("fromRelationships"), raw.get("toRelationships")
         etype = (node.type or _type_of(node.entity_id)).upper()
         nxt = node.hop + 1
+        callees, callers = self.calls.of(node.entity_id, raw)
         # Calls are followed from every entity type: an API gateway, a custom device or a
         # function named by the problem leads to its callees just as a service does.
         if node.hop < MAX_CALL_DEPTH and (node.hop == 0 or "callee" in node.relations):
-            for callee in _ids(out, "calls"):
+            for callee in callees:
                 self.add(callee, "callee", nxt)
         if node.hop == 0:
-            for caller in _ids(inc, "calls"):
+            for caller in callers:
                 self.add(caller, "caller", nxt)
         if etype == "SERVICE":
             if node.hop <= MAX_CALL_DEPTH:
@@ -152,8 +191,9 @@ def _is_external(raw: Mapping[str, Any]) -> bool:
     )
 
 
-def _candidate(node: _Node, source: str | None) -> Candidate:
+def _candidate(node: _Node, source: str | None, calls: _Calls | None = None) -> Candidate:
     raw = node.raw or {}
+    callees, callers = (calls or _Calls()).of(node.entity_id, raw)
     out, inc = raw.get("fromRelationships"), raw.get("toRelationships")
     etype = node.type or _type_of(node.entity_id) or None
     hosts = _ids(out, "runsOnHost")
@@ -170,8 +210,8 @@ def _candidate(node: _Node, source: str | None) -> Candidate:
         type=etype,
         relations=list(node.relations),
         hop=node.hop,
-        calls=_ids(out, "calls"),
-        called_by=_ids(inc, "calls"),
+        calls=list(callees),
+        called_by=list(callers),
         hosts=hosts,
         process_groups=pgs,
         is_database=_is_database(raw),
@@ -237,8 +277,8 @@ class _Misses:
         return bool(self.by_type or self.hosts)
 
 
-def _seeded(info: ProblemInfo) -> _Graph:
-    graph = _Graph()
+def _seeded(info: ProblemInfo, calls: _Calls | None = None) -> _Graph:
+    graph = _Graph(calls)
     for ref in info.affected:
         graph.add(ref.id, "affected", 0, name=ref.name)
     for ref in info.impacted:
@@ -257,7 +297,7 @@ def _replay(info: ProblemInfo, cache: _Cache) -> tuple[_Graph, _Misses]:
     requests can serve the misses of several rounds. With no misses left, the graph is the
     one that hop-by-hop requests would have built.
     """
-    graph, misses = _seeded(info), _Misses()
+    graph, misses = _seeded(info, _Calls(cache.raws)), _Misses()
     fetched: set[str] = set()
     for _ in range(_MAX_ROUNDS):
         wanted = [i for i in graph.nodes if i not in fetched]
@@ -353,6 +393,50 @@ def _look_ahead(client: DynatraceClient, seeds: list[str]) -> list[Awaitable[Cap
     ]
 
 
+#: Seed types other than services whose call neighbourhood is asked for up front (at most).
+_MAX_OTHER_SEED_TYPES = 2
+
+
+def _look_ahead_other(client: DynatraceClient, seeds: list[str]) -> list[Awaitable[CapabilityResult[Any]]]:
+    """Call neighbours of seeds that are not services (custom devices, functions, gateways).
+
+    Their own records may not list what they call: the callee can be the only side that
+    records the edge (``toRelationships.calls``), and a lookup by id of the seed never shows
+    it. Relationship selectors find the entities of the seed's own type and services that the
+    seeds call (one and two hops down) or that call them, whichever side recorded the edge.
+    """
+    by_type: dict[str, list[str]] = {}
+    for ident in seeds:
+        etype = _type_of(ident)
+        if etype and etype != "SERVICE" and etype not in _INFRA_SEED_TYPES:
+            by_type.setdefault(etype, []).append(ident)
+    calls: list[Awaitable[CapabilityResult[Any]]] = []
+    for etype, ids in list(by_type.items())[:_MAX_OTHER_SEED_TYPES]:
+        if len(ids) > _MAX_LOOK_AHEAD_SEEDS:
+            continue
+        seed_selector = build_entity_selector(ids=ids)
+        kinds = [etype, "SERVICE"]
+        wanted: list[tuple[str, Relationship]] = []
+        for kind in kinds:
+            wanted.append((kind, Relationship("to", "calls", seed_selector)))
+            wanted.append((kind, Relationship("from", "calls", seed_selector)))
+        for first in kinds:
+            hop_one = build_entity_selector(type_=first, related=[Relationship("to", "calls", seed_selector)])
+            for kind in kinds:
+                wanted.append((kind, Relationship("to", "calls", hop_one)))
+        calls += [
+            list_entities(client, entity_type=kind, related=[rel], max_entities=_LOOK_AHEAD_MAX)
+            for kind, rel in wanted
+        ]
+    return calls
+
+
+#: Seed types whose neighbourhood is not a call graph (asked for through runsOn instead).
+_INFRA_SEED_TYPES = frozenset(
+    {"HOST", "PROCESS_GROUP", "PROCESS_GROUP_INSTANCE", "KUBERNETES_CLUSTER", "KUBERNETES_NODE"}
+)
+
+
 async def expand_topology(client: DynatraceClient, info: ProblemInfo, out: Collector) -> list[Candidate]:
     """Candidates around the problem; an entity request that fails leaves the seeds as they are.
 
@@ -363,8 +447,9 @@ async def expand_topology(client: DynatraceClient, info: ProblemInfo, out: Colle
     lacks in any of its rounds. The candidates are those hop-by-hop lookups would find.
     """
     cache = _Cache()
-    seeds = [i for i in _seeded(info).nodes if _type_of(i) == "SERVICE"][:100]
-    ahead = _look_ahead(client, seeds)
+    seeded = list(_seeded(info).nodes)
+    seeds = [i for i in seeded if _type_of(i) == "SERVICE"][:100]
+    ahead = [*_look_ahead(client, seeds), *_look_ahead_other(client, seeded)]
     graph, misses = _replay(info, cache)
     for _ in range(_MAX_ROUNDS + 1):
         if not misses:
@@ -396,7 +481,7 @@ async def expand_topology(client: DynatraceClient, info: ProblemInfo, out: Colle
         known = cache.raws.get(node.entity_id)
         if not node.name and known is not None:
             node.name = known.get("displayName") or None
-    return [_candidate(n, cache.sources.get(n.entity_id)) for n in graph.nodes.values()]
+    return [_candidate(n, cache.sources.get(n.entity_id), graph.calls) for n in graph.nodes.values()]
 
 
 async def _gather(
