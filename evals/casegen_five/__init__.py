@@ -1,0 +1,47 @@
+"""Fifth, independent incident-case generator imitating converted public fault-injection datasets.
+
+``python -m evals.casegen_five --out evals/cases_five [--seed N]`` writes eight cases
+(four train-ticket-like Kubernetes faults, four pet-adoption-on-AWS changes), byte for byte
+the same for the same seed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from evals.casegen_five import pet_cases, tt_cases
+from evals.casegen_five.build import Tenant
+
+__all__ = ["CASES", "DEFAULT_OUT", "DEFAULT_SEED", "write_all"]
+
+DEFAULT_SEED = 5
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "cases_five"
+
+CASES: list[Callable[[int], tuple[Tenant, dict[str, Any]]]] = [
+    tt_cases.cpu_contention,
+    tt_cases.network_delay,
+    tt_cases.leaf_exception,
+    tt_cases.wrong_return,
+    pet_cases.two_hops,
+    pet_cases.decoy_on_alerted,
+    pet_cases.latency_injection,
+    pet_cases.memory_limit,
+]
+
+
+def write_all(out: Path, seed: int = DEFAULT_SEED) -> list[Path]:
+    """(Re)write every case under ``out`` and return the case folders."""
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for make in CASES:
+        tenant, meta = make(seed)
+        root = out / meta["id"]
+        if root.exists():
+            shutil.rmtree(root)
+        gz = ("logs", "spans") if meta["id"] == "tt-exception-assurance" else ()
+        tenant.write(root, meta, gz)
+        written.append(root)
+    return written
