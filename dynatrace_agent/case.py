@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+from dynatrace_agent.analysis.evidence import Category
 from dynatrace_agent.errors import ConfigurationError
 from dynatrace_agent.values import parse_timestamp
 
@@ -33,18 +34,8 @@ __all__ = [
 #: The version-1 format marker; other versions of the format are refused.
 FORMAT = "dynatrace-agent/incident-case@1"
 
-#: Root-cause categories the spec allows in ``expected.category``.
-CATEGORIES = (
-    "deployment",
-    "configuration",
-    "code",
-    "resource",
-    "network",
-    "dependency",
-    "traffic",
-    "infrastructure",
-    "none",
-)
+#: Root-cause categories the spec allows in ``expected.category`` (the analysis's own list).
+CATEGORIES: tuple[str, ...] = get_args(Category)
 
 #: Grail record tables: table name -> file stem under ``tenant/``.
 GRAIL_TABLES = ("logs", "spans", "events", "bizevents", "user.sessions")
