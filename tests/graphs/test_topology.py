@@ -198,3 +198,24 @@ def test_truncated_request_for_several_hosts_asks_host_by_host() -> None:
     assert cache.per_host and not cache.residents
     cache.assign_residents(["HOST-1"], None)
     assert cache.residents == {"HOST-1": None}
+
+
+FIVE = EVALS / "cases_five" / "pet-statusupdater-concurrency"
+LAMBDA = "AWS_LAMBDA_FUNCTION-8B02D2BF8CAADDF8"
+
+
+async def test_callee_of_another_type_recorded_only_on_its_side_is_a_candidate() -> None:
+    """An API gateway's function is found though only the function's record holds the call."""
+    if not (FIVE / "case.json").exists():
+        pytest.skip(f"{FIVE} is not in this checkout")
+    case = load_case(FIVE)
+    client, transport = _client(case)
+    async with client:
+        info = await _info(client, case)
+        found = await topology.expand_topology(client, info, Collector(capability="topology"))
+    fn = next((c for c in found if c.entity_id == LAMBDA), None)
+    assert fn is not None and fn.relations == ["callee"]
+    assert any(
+        'type("AWS_LAMBDA_FUNCTION")' in s and "toRelationships.calls" in s for s in transport.selectors
+    )
+    assert len(transport.selectors) <= 30

@@ -71,6 +71,10 @@ def candidate_category(st: CandidateState, *, blind: bool = False) -> Category:
     winner = max(sorted(votes), key=lambda k: votes[k])
     if winner == "code":
         winner = _refine_code(st, votes)
+    elif winner == "dependency" and _healthy_plain_service(st):
+        # Failing calls to a service that answers without failing, slowing or starving in its
+        # own data: its callers reject what it returns — a defect in it, not a failing dependency.
+        winner = "code"
     if (c.is_database or c.is_external) and winner in {"code", "dependency", "configuration"}:
         return "dependency"
     if (c.type or "").upper() in _INFRA_TYPES:
@@ -87,6 +91,20 @@ _DATA_STORE = re.compile(
     r"memcached|cassandra|elasticache|sql|database)(?![a-z])",
     re.I,
 )
+
+
+#: A candidate's own signs of trouble: with none of them, the blame it got is for its answers.
+_OWN_TROUBLE = ("failure_rate", "failure_metric", "latency", "resource", "neighbour", "network", "path")
+
+
+def _healthy_plain_service(st: CandidateState) -> bool:
+    """An instrumented service (not a data store or external system) with no trouble of its own."""
+    c = st.candidate
+    if c.is_database or c.is_external or st.client_origin or _DATA_STORE.search(c.name or ""):
+        return False
+    if (c.type or "SERVICE").upper() != "SERVICE":
+        return False
+    return not any(st.signals.get(k, 0.0) > 0.0 for k in _OWN_TROUBLE)
 
 
 def _refine_code(st: CandidateState, votes: dict[str, float]) -> str:

@@ -15,6 +15,7 @@ from dynatrace_agent.analysis.evidence import (
 )
 from dynatrace_agent.analysis.ranking.context import RankContext
 from dynatrace_agent.analysis.ranking.davis import CHANGE_EVENT_TYPES
+from dynatrace_agent.analysis.ranking.restarts import is_restart
 from dynatrace_agent.analysis.ranking.scoring import CHANGE_EXPLAINS, clamp, combine
 
 
@@ -64,8 +65,8 @@ def change_signals(ctx: RankContext) -> None:
         explained = 0.35 if (st.explained_by or st.late) else 1.0
         best = 0.0
         for ch in ctx.changes:
-            if not own_ids.intersection(e.lower() for e in ch.entity_ids):
-                continue
+            if is_restart(ch) or not own_ids.intersection(e.lower() for e in ch.entity_ids):
+                continue  # a restart is the entity's trouble (restart_signals), not a change
             m = ch.minutes_from_start
             if m is None or m < -180 or m > 15:
                 continue

@@ -16,6 +16,9 @@ Rules that make it more than a sum of anomalies:
 * classic RCA on the call graph: a symptom that an anomalous callee (or the host a callee
   runs on) explains is discounted, and the deepest anomalous node gets the credit — so it
   works with metrics only, with Davis's evidence only, and with traces;
+* restart/OOM-kill events are the candidate's own (resource) trouble, not a change;
+* a candidate changed right before the start that fails or restarts on its own explains the
+  symptoms of the callees beneath it (reconnect storms, retries), not the other way round;
 * a saturated host points at the co-located process whose own usage rose (noisy neighbour);
   throttling is starvation, not consumption;
 * failing outgoing calls to a database/external candidate move the blame to that dependency;
@@ -50,6 +53,7 @@ from dynatrace_agent.analysis.ranking.model import Analysis
 from dynatrace_agent.analysis.ranking.network import network_localisation
 from dynatrace_agent.analysis.ranking.onset import late_onset
 from dynatrace_agent.analysis.ranking.propagation import downstream_explanation
+from dynatrace_agent.analysis.ranking.restarts import restart_signals
 from dynatrace_agent.analysis.ranking.traces import excess_origins, trace_signals, window_scale
 from dynatrace_agent.analysis.ranking.traffic import traffic_signals
 
@@ -89,6 +93,7 @@ def rank_root_causes(evidence: Evidence) -> Analysis:
         dependency_signals,
         log_signals,
         metric_signals,
+        restart_signals,
         blame_named_callee,
         davis_evidence_signals,
         network_localisation,

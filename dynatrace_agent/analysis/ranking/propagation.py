@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dynatrace_agent.analysis.ranking.context import RankContext
-from dynatrace_agent.analysis.ranking.scoring import PROPAGATING
+from dynatrace_agent.analysis.ranking.context import CandidateState, RankContext
+from dynatrace_agent.analysis.ranking.scoring import PROPAGATING, combine
 
 #: A deviation counts as an anomaly for propagation rules from this combined strength on.
 ANOMALY_THRESHOLD = 0.15
@@ -41,6 +41,8 @@ def downstream_explanation(ctx: RankContext) -> None:
     spans (failure origins, its own self time), is kept.
     """
     sym = {cid: st.deviation() for cid, st in ctx.states.items()}
+    for d in _consequences(ctx, sym):
+        sym[d] = 0.0  # explained by the changed caller above it: not a culprit for anyone
     below = {
         cid: [d for d in downstream_of(ctx, cid) if sym.get(d, 0.0) >= ANOMALY_THRESHOLD]
         for cid in ctx.states
@@ -77,3 +79,64 @@ def downstream_explanation(ctx: RankContext) -> None:
             "its anomaly explains those of the services that depend on it: "
             + ", ".join(ctx.states[e].candidate.label for e in explained[:3]),
         )
+
+
+#: Signals that are a candidate's own trouble, never relayed from a callee.
+_OWN_TROUBLE = ("resource", "neighbour")
+#: A deployment or configuration change this close before the start (minutes) can trigger it.
+_TRIGGER_WINDOW = (-30.0, 2.0)
+
+
+def _changed_before_start(ctx: RankContext, st: CandidateState) -> bool:
+    c = st.candidate
+    own = {c.entity_id.lower(), *(p.lower() for p in c.process_groups)}
+    for ch in ctx.changes:
+        m = ch.minutes_from_start
+        if ch.kind not in {"deployment", "configuration"} or m is None:
+            continue
+        if _TRIGGER_WINDOW[0] <= m <= _TRIGGER_WINDOW[1] and own.intersection(
+            e.lower() for e in ch.entity_ids
+        ):
+            return True
+    return False
+
+
+def _own_trouble(st: CandidateState) -> float:
+    own = {k: v for k, v in st.signals.items() if k in _OWN_TROUBLE}
+    if "origin" in st.signals and not st.client_origin:
+        own["origin"] = st.signals["origin"]
+    return combine(own)
+
+
+def _consequences(ctx: RankContext, sym: dict[str, float]) -> list[str]:
+    """Anomalous callees whose trouble a changed, crashing caller explains.
+
+    A caller changed right before the start that now fails or restarts on its own (its own
+    resource trouble, failures that originate in its spans) is a trigger; a direct callee that
+    only shows symptoms (slower answers, failures, no resource trouble and no change of its
+    own) is reacting to it — reconnect storms, retries — and is discounted as a consequence.
+    """
+    triggers = [
+        cid
+        for cid, st in sorted(ctx.states.items())
+        if sym[cid] >= ANOMALY_THRESHOLD
+        and _own_trouble(st) >= ANOMALY_THRESHOLD
+        and _changed_before_start(ctx, st)
+    ]
+    out: list[str] = []
+    for cid in triggers:
+        for d in sorted(ctx.callees.get(cid, ())):
+            dep = ctx.states[d]
+            if d in triggers or d in out or sym.get(d, 0.0) < ANOMALY_THRESHOLD:
+                continue
+            if _own_trouble(dep) > 0.0 or _changed_before_start(ctx, dep):
+                continue
+            dep.explain(
+                PROPAGATING,
+                0.5,
+                cid,
+                f"{ctx.states[cid].candidate.label} changed right before the problem and fails on its "
+                "own; this deviation of a service it calls is likely a consequence",
+            )
+            out.append(d)
+    return out

@@ -13,6 +13,7 @@ from langgraph.runtime import Runtime
 from dynatrace_agent.analysis import ProblemInfo
 from dynatrace_agent.analysis.signals import change_events
 from dynatrace_agent.capabilities import query_change_events
+from dynatrace_agent.capabilities.events import CHANGE_EVENT_TYPES
 from dynatrace_agent.client import DynatraceClient
 from graphs.investigation.context import InvestigationContext
 from graphs.investigation.nodes.common import (
@@ -25,6 +26,9 @@ from graphs.investigation.nodes.common import (
 from graphs.investigation.state import InvestigationState
 
 __all__ = ["changes_node"]
+
+#: Change events, plus restarts: a crash-looping process is the analysis's own-trouble sign.
+_EVENT_TYPES = (*CHANGE_EVENT_TYPES, "PROCESS_RESTART")
 
 
 async def _gather(
@@ -44,6 +48,7 @@ async def _gather(
             timeframe_start=window.baseline_start,
             timeframe_end=window.incident_end,
             anchor=info.start,
+            event_types=_EVENT_TYPES,
             max_events=500,
         ),
     )

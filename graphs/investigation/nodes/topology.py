@@ -395,6 +395,10 @@ def _look_ahead(client: DynatraceClient, seeds: list[str]) -> list[Awaitable[Cap
 
 #: Seed types other than services whose call neighbourhood is asked for up front (at most).
 _MAX_OTHER_SEED_TYPES = 2
+#: Entity types that are called the way services are (functions behind gateways, queues and
+#: managed endpoints as custom devices); a seed's callees of these types are asked for even
+#: when only the callee's record holds the edge.
+_CALLEE_TYPES = ("CUSTOM_DEVICE", "AWS_LAMBDA_FUNCTION")
 
 
 def _look_ahead_other(client: DynatraceClient, seeds: list[str]) -> list[Awaitable[CapabilityResult[Any]]]:
@@ -424,6 +428,11 @@ def _look_ahead_other(client: DynatraceClient, seeds: list[str]) -> list[Awaitab
             hop_one = build_entity_selector(type_=first, related=[Relationship("to", "calls", seed_selector)])
             for kind in kinds:
                 wanted.append((kind, Relationship("to", "calls", hop_one)))
+        # What the seed calls may be of yet another type (an API gateway invoking a function):
+        # the Entities API wants a type per selector, so each common callee type is asked once.
+        for kind in _CALLEE_TYPES:
+            if kind not in kinds:
+                wanted.append((kind, Relationship("to", "calls", seed_selector)))
         calls += [
             list_entities(client, entity_type=kind, related=[rel], max_entities=_LOOK_AHEAD_MAX)
             for kind, rel in wanted
