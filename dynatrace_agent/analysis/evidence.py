@@ -30,6 +30,7 @@ __all__ = [
     "EvidenceItem",
     "Gap",
     "Impact",
+    "LastCallOutcome",
     "LogPattern",
     "LogStats",
     "MetricDeviation",
@@ -223,6 +224,19 @@ class CallGap(_Model):
     incident_calls: int = 0
 
 
+class LastCallOutcome(_Model):
+    """How a caller fared right after its last call to one callee returned successfully.
+
+    A callee that answers fast and without error but with a wrong value leaves no trace of its
+    own: only its caller, which fails right after the answer arrives, shows it.
+    """
+
+    failing_traces: int = 0  # incident traces where the caller originated a failure
+    after_success: int = 0  # … whose last call before failing went here and succeeded
+    baseline_calls: int = 0  # baseline caller spans whose last call went here and succeeded
+    baseline_ok: int = 0  # … that then succeeded themselves
+
+
 class TraceStats(_Model):
     """Baseline against incident for one service, from spans."""
 
@@ -233,6 +247,7 @@ class TraceStats(_Model):
     callees: list[str] = Field(default_factory=list)
     failing_dependencies: dict[str, int] = Field(default_factory=dict)  # target → failed client calls
     call_gaps: dict[str, CallGap] = Field(default_factory=dict)  # callee service → wire time of calls to it
+    last_calls: dict[str, LastCallOutcome] = Field(default_factory=dict)  # callee → outcome after its answer
     example_trace_ids: list[str] = Field(default_factory=list)
     first_incident_failure: datetime | None = None
     source: str | None = None

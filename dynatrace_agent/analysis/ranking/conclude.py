@@ -10,6 +10,7 @@ from dynatrace_agent.analysis.ranking.context import CandidateState, RankContext
 from dynatrace_agent.analysis.ranking.model import Analysis, RankedCandidate
 from dynatrace_agent.analysis.ranking.scoring import CHANGE_TRIGGER_THRESHOLD, FALSE_ALARM_THRESHOLD, clamp
 from dynatrace_agent.analysis.ranking.strength import deviation_strength
+from dynatrace_agent.analysis.ranking.suspect_response import caller_has_own_trouble
 
 #: Without traces, logs or metrics a verdict is never more confident than this.
 BLIND_MAX_CONFIDENCE = 0.2
@@ -35,6 +36,7 @@ def conclude(evidence: Evidence, ctx: RankContext) -> Analysis:
         )
     deviation = {cid: st.deviation() for cid, st in states.items()}
     ranked.sort(key=lambda r: (-r.score, -deviation[r.entity_id], r.entity_id))
+    _place_suspects(ranked, states)
     max_dev = max(deviation.values(), default=0.0)
     if ctx.blind:
         return _conclude_blind(evidence, ctx, ranked)
@@ -88,6 +90,30 @@ def conclude(evidence: Evidence, ctx: RankContext) -> Analysis:
     if trigger is not None:
         summary += f", triggered by {trigger.kind} “{trigger.name or trigger.event_type}”"
     return _verdict(ranked, category, confidence, trigger, summary + ".")
+
+
+def _place_suspects(ranked: list[RankedCandidate], states: dict[str, CandidateState]) -> None:
+    """Put a callee whose answers a caller's failures follow directly below that caller.
+
+    Above it only when the callee was changed right before the start while the caller shows no
+    trouble of its own and was not changed: traces alone cannot tell a wrong answer from a bug
+    in the caller that runs after the call, so without such evidence the caller stays first.
+    """
+    for cid, st in sorted(states.items()):
+        caller = st.suspect_of
+        if caller is None or caller not in states:
+            continue
+        ids = [r.entity_id for r in ranked]
+        here, there = ids.index(cid), ids.index(caller)
+        first = st.signals.get("change", 0.0) >= CHANGE_TRIGGER_THRESHOLD and not caller_has_own_trouble(
+            states[caller]
+        )
+        target = there if first else there + 1
+        if here <= target:
+            continue  # already where it belongs, or above the caller on its own evidence
+        item = ranked.pop(here)
+        item.score = max(item.score, ranked[target].score)
+        ranked.insert(target, item)
 
 
 #: A metric of an entity the problem is about that moves this strongly rules out a false alarm.

@@ -35,6 +35,7 @@ class CandidateState:
     hints: dict[str, float] = field(default_factory=dict)
     client_origin: bool = False
     relays_to: str | None = None  # a dependency its failures were moved to
+    suspect_of: str | None = None  # a caller whose failures follow this candidate's successful answers
     best_change: ChangeEvent | None = None
     traces: TraceStats | None = None
     logs: LogStats | None = None

@@ -25,6 +25,10 @@ Rules that make it more than a sum of anomalies:
 * slow wire time on several calls points at what those calls have in common (a service, or
   its host when the host shows network anomalies);
 * a throughput jump on an entry service explains load-induced trouble below it;
+* a caller that fails right after successful answers from one callee (where the same answers
+  were followed by success in the baseline) makes that callee a suspect (a wrong return
+  value): it ranks directly below the caller, above it only when the callee was changed and the
+  caller shows no trouble of its own;
 * failures that begin minutes after the problem's first failures belong to another problem;
 * Davis's root-cause entity and evidence details are weak evidence (Davis can name a
   symptom); without traces, logs or metrics they are all there is, so the verdict is never
@@ -54,6 +58,7 @@ from dynatrace_agent.analysis.ranking.network import network_localisation
 from dynatrace_agent.analysis.ranking.onset import late_onset
 from dynatrace_agent.analysis.ranking.propagation import downstream_explanation
 from dynatrace_agent.analysis.ranking.restarts import restart_signals
+from dynatrace_agent.analysis.ranking.suspect_response import suspect_response_signals
 from dynatrace_agent.analysis.ranking.traces import excess_origins, trace_signals, window_scale
 from dynatrace_agent.analysis.ranking.traffic import traffic_signals
 
@@ -100,6 +105,7 @@ def rank_root_causes(evidence: Evidence) -> Analysis:
         host_signals,
         late_onset,
         downstream_explanation,
+        suspect_response_signals,
         traffic_signals,
         change_signals,
         davis_signals,

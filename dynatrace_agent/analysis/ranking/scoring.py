@@ -23,6 +23,7 @@ WEIGHTS: dict[str, float] = {
     "load": 0.45,
     "davis_evidence": 0.3,
     "propagation": 0.3,
+    "suspect_response": 0.35,
     "change": 0.45,
     "davis": 0.12,
 }

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from dynatrace_agent.analysis.evidence import (
     CallGap,
+    LastCallOutcome,
     TraceStats,
     TraceWindowStats,
     Window,
@@ -67,6 +68,37 @@ def _dependency_target(span: Record) -> str:
         if match:
             return match.group(1)
     return clean_text(span.get("span.name")) or "unknown"
+
+
+def _last_callee_span(
+    span: Record, service: str, by_id: Mapping[str, Record], children: Mapping[str, list[Record]]
+) -> Record | None:
+    """The latest-starting span of another service that ``span`` called before it ended.
+
+    Calls are followed through the caller's own internal and client spans, so an intermediate
+    client span does not hide the callee's server span."""
+    end = first_time(span, "end_time")
+    best: Record | None = None
+    best_start: datetime | None = None
+    stack = [span]
+    seen: set[str] = set()
+    while stack:
+        current = stack.pop()
+        sid = clean_text(current.get("span.id"))
+        if sid is None or sid in seen:
+            continue
+        seen.add(sid)
+        for kid in children.get(sid, []):
+            kid_service = span_service(kid)
+            if kid_service is None or kid_service == service:
+                stack.append(kid)
+                continue
+            start = first_time(kid, "start_time", "timestamp")
+            if start is None or (end is not None and start > end):
+                continue
+            if best_start is None or start > best_start:
+                best, best_start = kid, start
+    return best
 
 
 class _WindowAcc:
@@ -125,6 +157,11 @@ def trace_stats(
     first_failure: dict[str, datetime] = {}
     services: set[str] = set()
     edge_gaps: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    last_calls: dict[str, dict[str, LastCallOutcome]] = defaultdict(dict)
+    failing_origin_traces: Counter[str] = Counter()
+
+    def last_call_outcome(caller: str, callee: str) -> LastCallOutcome:
+        return last_calls[caller].setdefault(callee, LastCallOutcome())
 
     def phase_of(span: Record) -> str | None:
         ts = first_time(span, "start_time", "timestamp", "end_time")
@@ -192,6 +229,17 @@ def trace_stats(
                 kid_service = span_service(kid)
                 if kid_service is not None and kid_service != service:
                     callees[service].add(kid_service)
+            parent_id = clean_text(span.get("span.parent_id"))
+            parent_span = by_id.get(parent_id) if parent_id is not None else None
+            entry = parent_span is None or span_service(parent_span) != service
+            if phase == "baseline" and entry and kind not in _CLIENT_KINDS:
+                last = _last_callee_span(span, service, by_id, children)
+                last_service = span_service(last) if last is not None else None
+                if last is not None and last_service is not None and not span_failed(last):
+                    outcome = last_call_outcome(service, last_service)
+                    outcome.baseline_calls += 1
+                    if not span_failed(span):
+                        outcome.baseline_ok += 1
             if not span_failed(span):
                 continue
             ts = first_time(span, "start_time", "timestamp")
@@ -207,6 +255,12 @@ def trace_stats(
             if key not in origin_seen:
                 origin_seen.add(key)
                 a.origins += 1
+                if phase == "incident" and kind not in _CLIENT_KINDS:
+                    failing_origin_traces[service] += 1
+                    last = _last_callee_span(span, service, by_id, children)
+                    last_service = span_service(last) if last is not None else None
+                    if last is not None and last_service is not None and not span_failed(last):
+                        last_call_outcome(service, last_service).after_success += 1
                 if kind in _CLIENT_KINDS:
                     a.client_origins += 1
                 if phase == "incident" and len(examples[service]) < 3:
@@ -245,6 +299,10 @@ def trace_stats(
                 callees=sorted(callees.get(service, set())),
                 failing_dependencies=dict(deps[service].most_common(5)),
                 call_gaps=gaps_by_caller.get(service, {}),
+                last_calls={
+                    callee: outcome.model_copy(update={"failing_traces": failing_origin_traces[service]})
+                    for callee, outcome in sorted(last_calls.get(service, {}).items())
+                },
                 example_trace_ids=examples.get(service, []),
                 first_incident_failure=first_failure.get(service),
                 source=source,
