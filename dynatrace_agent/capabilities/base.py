@@ -149,6 +149,37 @@ async def grail_query(
     )
 
 
+async def fetch_records(
+    client: DynatraceClient,
+    capability: str,
+    model: type[T],
+    query: Query,
+    *,
+    limit: int,
+    limit_name: str,
+    summarise: Callable[[list[dict[str, Any]], QueryResult, int], str],
+) -> CapabilityResult[T]:
+    """One bounded Grail fetch returned as typed records (the shape most record capabilities share).
+
+    ``summarise(raw, grail, budget)`` renders the summary; the result counts as truncated when
+    Grail hit its record limit or exactly ``limit`` records came back.
+    """
+    queries: list[str] = []
+    result = await grail_query(client, capability, query, max_records=limit, queries=queries)
+    raw: list[dict[str, Any]] = result.records
+    return CapabilityResult(
+        capability=capability,
+        records=to_models(model, raw),
+        raw=raw,
+        query=queries[0],
+        grail=result,
+        queries=queries,
+        truncated=result.record_limit_reached or len(raw) >= limit,
+        limits={limit_name: limit},
+        summariser=lambda budget: summarise(raw, result, budget),
+    )
+
+
 def check_limit(value: int, name: str, low: int, high: int) -> int:
     """Validate a record limit argument; the message names the allowed range."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -13,8 +13,7 @@ from dynatrace_agent.capabilities.base import (
     Record,
     Text,
     check_limit,
-    grail_query,
-    to_models,
+    fetch_records,
 )
 from dynatrace_agent.dql import Expr, Query, in_, timeframe
 from dynatrace_agent.summarise._common import safe_timestamp
@@ -60,18 +59,15 @@ async def query_business_events(
         .sort("timestamp", descending=True)
         .limit(max_events)
     )
-    queries: list[str] = []
-    result = await grail_query(client, CAPABILITY, query, max_records=max_events, queries=queries)
-    raw: list[dict[str, Any]] = result.records
     split = split_at if isinstance(split_at, datetime) else safe_timestamp(split_at) if split_at else None
-    return CapabilityResult(
-        capability=CAPABILITY,
-        records=to_models(BizEvent, raw),
-        raw=raw,
-        query=queries[0],
-        grail=result,
-        queries=queries,
-        truncated=result.record_limit_reached or len(raw) >= max_events,
-        limits={"max_events": max_events},
-        summariser=lambda budget: summarise_bizevents(raw, budget=budget, grail=result, split_at=split),
+    return await fetch_records(
+        client,
+        CAPABILITY,
+        BizEvent,
+        query,
+        limit=max_events,
+        limit_name="max_events",
+        summarise=lambda raw, grail, budget: summarise_bizevents(
+            raw, budget=budget, grail=grail, split_at=split
+        ),
     )

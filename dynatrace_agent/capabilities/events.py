@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -17,8 +17,7 @@ from dynatrace_agent.capabilities.base import (
     Record,
     Text,
     check_limit,
-    grail_query,
-    to_models,
+    fetch_records,
 )
 from dynatrace_agent.dql import (
     DQLValueError,
@@ -99,18 +98,15 @@ async def query_change_events(
     if entity_ids:
         query = query.filter(_entity_condition(entity_ids))
     query = query.sort("timestamp", descending=True).limit(max_events)
-    queries: list[str] = []
-    result = await grail_query(client, CAPABILITY, query, max_records=max_events, queries=queries)
-    raw: list[dict[str, Any]] = result.records
     anchor_at = anchor if isinstance(anchor, datetime) else safe_timestamp(anchor) if anchor else None
-    return CapabilityResult(
-        capability=CAPABILITY,
-        records=to_models(ChangeEvent, raw),
-        raw=raw,
-        query=queries[0],
-        grail=result,
-        queries=queries,
-        truncated=result.record_limit_reached or len(raw) >= max_events,
-        limits={"max_events": max_events},
-        summariser=lambda budget: summarise_events(raw, budget=budget, grail=result, anchor=anchor_at),
+    return await fetch_records(
+        client,
+        CAPABILITY,
+        ChangeEvent,
+        query,
+        limit=max_events,
+        limit_name="max_events",
+        summarise=lambda raw, grail, budget: summarise_events(
+            raw, budget=budget, grail=grail, anchor=anchor_at
+        ),
     )

@@ -9,7 +9,7 @@ simply does not match.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -18,8 +18,7 @@ from dynatrace_agent.capabilities.base import (
     Record,
     Text,
     check_limit,
-    grail_query,
-    to_models,
+    fetch_records,
 )
 from dynatrace_agent.capabilities.filters import named_condition
 from dynatrace_agent.dql import Expr, Query, eq, gte, or_, timeframe
@@ -79,17 +78,12 @@ async def query_user_sessions(
         .sort("start_time", descending=True)
         .limit(max_sessions)
     )
-    queries: list[str] = []
-    result = await grail_query(client, CAPABILITY, query, max_records=max_sessions, queries=queries)
-    raw: list[dict[str, Any]] = result.records
-    return CapabilityResult(
-        capability=CAPABILITY,
-        records=to_models(UserSession, raw),
-        raw=raw,
-        query=queries[0],
-        grail=result,
-        queries=queries,
-        truncated=result.record_limit_reached or len(raw) >= max_sessions,
-        limits={"max_sessions": max_sessions},
-        summariser=lambda budget: summarise_sessions(raw, budget=budget, grail=result),
+    return await fetch_records(
+        client,
+        CAPABILITY,
+        UserSession,
+        query,
+        limit=max_sessions,
+        limit_name="max_sessions",
+        summarise=lambda raw, grail, budget: summarise_sessions(raw, budget=budget, grail=grail),
     )
