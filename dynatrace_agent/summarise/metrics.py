@@ -93,13 +93,22 @@ def change_point(
     if shift < 2 * noise or shift < MIN_SHIFT * max(abs(before), abs(after), 1e-12):
         return None
     index = points[k][0]
-    at = start + step * index if start is not None and step is not None else None
+    try:
+        at = start + step * index if start is not None and step is not None else None
+    except OverflowError:  # a nonsensical interval must not break the summary
+        at = None
     return ChangePoint(index=index, at=at, before=before, after=after)
 
 
 def _interval(record: Record) -> timedelta | None:
+    """The series' bucket width; None when missing, non-positive or absurdly large."""
     nanos = as_int(record.get("interval"))
-    return timedelta(microseconds=nanos / 1000) if nanos else None
+    if not nanos or nanos <= 0:
+        return None
+    try:
+        return timedelta(microseconds=nanos / 1000)
+    except OverflowError:
+        return None
 
 
 def _start(record: Record) -> datetime | None:

@@ -187,3 +187,12 @@ def test_fit_sections_never_exceeds_budget(
     ]
     text = fit_sections(head, sections, budget=budget, facts=grail_facts_line(FakeGrail()), narrow="x" * 50)
     assert count_tokens(text) <= budget
+
+
+def test_absurd_metric_interval_does_not_break_the_summary() -> None:
+    from dynatrace_agent.summarise.metrics import summarise_metrics
+
+    series = [
+        {"interval": 8.64e22, "timeframe": {"start": "2025-03-04T10:00:00Z"}, "avg(x)": [1.0, 1.0, 9.0, 9.0]}
+    ]
+    assert summarise_metrics(series, budget=300)
