@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ __all__ = [
     "CATEGORIES",
     "GRAIL_TABLES",
     "CaseFormatError",
+    "CaseWriter",
     "ExpectedOutcome",
     "IncidentCase",
     "demo_case_path",
@@ -372,3 +374,80 @@ def _read_lines(tenant: Path, stem: str, check: _Check | None) -> list[dict[str,
                 raise CaseFormatError(file, problem, line=number)
         rows.append(item)
     return rows
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+#: Tenant files written as JSON arrays, and those written as JSON lines (stem -> file name).
+_ARRAY_FILES = ("entities", "problems", "settings", "slos")
+_LINE_FILES = (*GRAIL_TABLES, "metrics", "notifications")
+
+
+class CaseWriter:
+    """Writes case folders in exactly the format :func:`load_case` reads.
+
+    One writer for every producer of cases (importers, generators, the recorder), so the format
+    lives in one place: each folder is written to a temporary sibling, read back with
+    :func:`load_case` and only then moved into place, so a half-written or malformed case never
+    appears under its final name. Large tables are gzip-compressed (``compress_above`` rows).
+    """
+
+    def __init__(self, out_dir: str | Path, *, compress_above: int = 2000, overwrite: bool = False) -> None:
+        self.out_dir = Path(out_dir)
+        self.compress_above = compress_above
+        self.overwrite = overwrite
+
+    def write(
+        self,
+        meta: dict[str, Any],
+        tenant: dict[str, list[dict[str, Any]]],
+    ) -> IncidentCase:
+        """Write one case (``meta`` is case.json; ``tenant`` maps table stems to rows); return it loaded."""
+        case_id = str(meta.get("id") or "")
+        if not case_id or "/" in case_id or case_id.startswith("."):
+            raise CaseFormatError(self.out_dir, f"case id {case_id!r} cannot name a folder")
+        unknown = sorted(set(tenant) - set(_ARRAY_FILES) - set(_LINE_FILES))
+        if unknown:
+            raise CaseFormatError(self.out_dir, f"unknown tenant tables: {', '.join(unknown)}")
+        final = self.out_dir / case_id
+        if final.exists() and not self.overwrite:
+            raise CaseFormatError(final, "already exists; remove it or write to another folder")
+        staging = self.out_dir / f".{case_id}.partial"
+        if staging.exists():
+            shutil.rmtree(staging)
+        (staging / "tenant").mkdir(parents=True)
+        try:
+            body = {"format": FORMAT, **meta}
+            (staging / "case.json").write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+            for stem, rows in tenant.items():
+                if stem in _ARRAY_FILES:
+                    self._write(staging / "tenant" / f"{stem}.json", _json_array(rows), len(rows))
+                else:
+                    lines = "".join(_json_line(row) for row in rows)
+                    self._write(staging / "tenant" / f"{stem}.jsonl", lines, len(rows))
+            load_case(staging)  # refuse to publish what the loader would refuse
+            if final.exists():
+                shutil.rmtree(final)
+            staging.rename(final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return load_case(final)
+
+    def _write(self, file: Path, text: str, rows: int) -> None:
+        if rows > self.compress_above:
+            target = file.with_name(file.name + ".gz")
+            with gzip.open(target, "wt", encoding="utf-8", compresslevel=6) as handle:
+                handle.write(text)
+        else:
+            file.write_text(text, encoding="utf-8")
+
+
+def _json_array(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "[]\n"
+    return "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]\n"
+
+
+def _json_line(row: dict[str, Any]) -> str:
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"

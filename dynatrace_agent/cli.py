@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "simulator",
     "eval",
     "record",
+    "importer",
 )
 
 
