@@ -214,6 +214,7 @@ class TraceWindowStats(_Model):
     network_p90_ms: float | None = None  # client-call time not spent in the callee
     failure_origins: int = 0  # traces whose deepest failing span is in this service
     client_origin_failures: int = 0  # of those, traces where that span is an outgoing call
+    covered_minutes: float | None = None  # minutes of the window that hold any spans at all
 
 
 class CallGap(_Model):

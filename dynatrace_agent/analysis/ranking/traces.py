@@ -119,8 +119,10 @@ def trace_signals(ctx: RankContext) -> None:
             )
         w = evidence.window
         if w is not None and inc.requests >= 20:
-            b_rate = base.requests / w.baseline_minutes
-            i_rate = inc.requests / w.incident_minutes
+            # Rates over the time that holds data: a window only partly covered (retention, an
+            # agent that started late, a recorded case) must not read as a traffic change.
+            b_rate = base.requests / _minutes(w.baseline_minutes, base.covered_minutes)
+            i_rate = inc.requests / _minutes(w.incident_minutes, inc.covered_minutes)
             thr = ratio_strength(b_rate, i_rate, min_abs=0.0, span=2.0) if i_rate >= 1.5 * b_rate else 0.0
             st.add(
                 "throughput",
@@ -128,3 +130,10 @@ def trace_signals(ctx: RankContext) -> None:
                 f"request rate {b_rate:.1f}/min → {i_rate:.1f}/min",
                 EvidenceItem(kind="traces", summary="request rate jump", entity_id=cid, source=t.source),
             )
+
+
+def _minutes(window_minutes: float, covered: float | None) -> float:
+    """The minutes a rate is taken over: the window's, or less when only part of it holds data."""
+    if covered is None:
+        return window_minutes
+    return min(window_minutes, max(covered, 1.0))

@@ -125,6 +125,30 @@ class _WindowAcc:
         )
 
 
+def _failed_below(by_id: Mapping[str, Record], children: Mapping[str, list[Record]]) -> dict[str, bool]:
+    """span id -> whether any span beneath it (not only a direct child) failed.
+
+    Failures marked from error logs sit on whichever span logged them, often with healthy
+    client/server spans in between; the deepest failing span is the origin all the same.
+    """
+    memo: dict[str, bool] = {}
+
+    def below(sid: str) -> bool:
+        if sid in memo:
+            return memo[sid]
+        memo[sid] = False  # cycles in broken data end here
+        result = False
+        for kid in children.get(sid, []):
+            kid_id = clean_text(kid.get("span.id"))
+            if span_failed(kid) or (kid_id is not None and below(kid_id)):
+                result = True
+                break
+        memo[sid] = result
+        return result
+
+    return {sid: below(sid) for sid in by_id}
+
+
 def trace_stats(
     spans: Iterable[Record],
     window: Window,
@@ -196,6 +220,7 @@ def trace_stats(
             if parent is not None and parent in by_id:
                 children[parent].append(span)
         origin_seen: set[tuple[str, str]] = set()
+        failed_below = _failed_below(by_id, children)
         for span in members:
             service = span_service(span)
             phase = phase_of(span)
@@ -249,8 +274,8 @@ def trace_stats(
                 and (service not in first_failure or ts < first_failure[service])
             ):
                 first_failure[service] = ts
-            if any(span_failed(k) for k in kids):
-                continue  # a relayed failure: a child failed first
+            if sid is not None and failed_below.get(sid, False):
+                continue  # a relayed failure: something it waited on failed first
             key = (service, phase)
             if key not in origin_seen:
                 origin_seen.add(key)

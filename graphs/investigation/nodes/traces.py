@@ -20,7 +20,8 @@ from dynatrace_agent.analysis.signals import trace_stats
 from dynatrace_agent.capabilities.base import grail_query
 from dynatrace_agent.client import DynatraceClient
 from dynatrace_agent.dql import Expr, Query, and_, field_ref, func, in_, is_true, or_, timeframe
-from dynatrace_agent.values import as_float, as_int
+from dynatrace_agent.errors import DynatraceAgentError
+from dynatrace_agent.values import as_float, as_int, parse_timestamp
 from graphs.investigation.context import InvestigationContext
 from graphs.investigation.nodes.common import (
     Collector,
@@ -64,9 +65,9 @@ class _Runner:
         self.out = out
         self.queries: list[str] = []
 
-    async def run(self, query: Query, max_records: int) -> list[dict[str, Any]]:
+    async def run(self, query: Query, max_records: int, capability: str = CAPABILITY) -> list[dict[str, Any]]:
         result = await grail_query(
-            self.client, CAPABILITY, query, max_records=max_records, queries=self.queries
+            self.client, capability, query, max_records=max_records, queries=self.queries
         )
         return result.records
 
@@ -100,6 +101,25 @@ async def _aggregates(
     return out, query.render()
 
 
+async def _coverage(r: _Runner, window: Window) -> dict[str, float]:
+    """Minutes of each window between its first and last span (a partly covered window has fewer)."""
+    query = (
+        Query.fetch("spans", timeframe(window.baseline_start, window.incident_end))
+        .fields_add(incident=incident_flag(window, "start_time"))
+        .summarize(
+            [("first", func("min", field_ref("start_time"))), ("last", func("max", field_ref("start_time")))],
+            by=["incident"],
+        )
+    )
+    out: dict[str, float] = {}
+    for phase, rows in split_rows(await r.run(query, 10)).items():
+        for row in rows:
+            first, last = parse_timestamp(row.get("first")), parse_timestamp(row.get("last"))
+            if first is not None and last is not None and last >= first:
+                out[phase] = (last - first).total_seconds() / 60.0
+    return out
+
+
 def _figures(row: dict[str, Any]) -> dict[str, float | int | None]:
     p50, p90 = as_float(row.get("p50")), as_float(row.get("p90"))
     return {
@@ -127,6 +147,54 @@ async def _failing(r: _Runner, start: Any, end: Any) -> tuple[list[str], int]:
     return ids, total
 
 
+#: Error levels whose log lines mark the span they name as failed.
+_ERROR_LEVELS = ("ERROR", "error", "Error", "FATAL", "fatal", "SEVERE", "CRITICAL")
+
+
+async def _error_log_spans(r: _Runner, start: Any, end: Any) -> tuple[list[str], set[str]]:
+    """Traces and spans that error log lines name (``trace_id``/``span_id``), most errors first.
+
+    Many tracers never set a failure flag on spans (no HTTP status on internal calls, exceptions
+    caught and logged). The error line's trace context still says where the failure happened,
+    so those spans count as failed: the failure-origin rule then finds the deepest one.
+    """
+    base = Query.fetch("logs", timeframe(start, end)).filter(
+        and_(
+            or_(in_("loglevel", _ERROR_LEVELS), in_("status", _ERROR_LEVELS)),
+            func("isNotNull", field_ref("trace_id")),
+        )
+    )
+    rows = await r.run(
+        base.summarize([("lines", func("count"))], by=["trace_id", "span_id"])
+        .sort("lines", descending=True)
+        .limit(FAILING_TRACES * 4),
+        FAILING_TRACES * 4,
+        "logs",
+    )
+    traces: list[str] = []
+    span_ids: set[str] = set()
+    for row in rows:
+        trace_id, span_id = row.get("trace_id"), row.get("span_id")
+        if isinstance(trace_id, str) and trace_id and trace_id not in traces and len(traces) < FAILING_TRACES:
+            traces.append(trace_id)
+        if isinstance(span_id, str) and span_id:
+            span_ids.add(span_id)
+    return traces, span_ids
+
+
+def mark_logged_failures(spans: list[dict[str, Any]], span_ids: set[str]) -> list[dict[str, Any]]:
+    """Spans an error log line names become failed, unless the span says otherwise itself."""
+    if not span_ids:
+        return spans
+    out = []
+    for span in spans:
+        sid = span.get("span.id")
+        if isinstance(sid, str) and sid in span_ids and span.get("request.is_failed") is None:
+            span = {**span, "request.is_failed": True, "failure.source": "error log"}
+        out.append(span)
+    return out
+
+
 async def _sample(r: _Runner, start: Any, end: Any) -> list[str]:
     rows = await r.run(
         Query.fetch("spans", timeframe(start, end))
@@ -148,6 +216,15 @@ async def _whole_traces(r: _Runner, ids: list[str], window: Window) -> list[dict
         )
     )
     return [span for rows in results for span in rows]
+
+
+async def _quiet(call: Any) -> tuple[list[str], set[str]]:
+    """Log correlation is a bonus: without the logs scope or logs the traces still stand."""
+    try:
+        result: tuple[list[str], set[str]] = await call
+    except DynatraceAgentError:
+        return [], set()
+    return result
 
 
 def _merge(
@@ -222,6 +299,8 @@ async def _gather(
         "baseline": (window.baseline_start, window.baseline_end),
         "incident": (window.incident_start, window.incident_end),
     }
+    coverage_task = asyncio.ensure_future(_coverage(r, window))
+    logged_tasks = [asyncio.ensure_future(_quiet(_error_log_spans(r, *phases[p]))) for p in phases]
     (aggregates, source), fail_b, fail_i, sample_b, sample_i = await asyncio.gather(
         _aggregates(r, window),
         _failing(r, *phases["baseline"]),
@@ -229,8 +308,11 @@ async def _gather(
         _sample(r, *phases["baseline"]),
         _sample(r, *phases["incident"]),
     )
-    ids = list(dict.fromkeys([*fail_i[0], *fail_b[0], *sample_i, *sample_b]))
+    coverage = await coverage_task
+    logged_b, logged_i = [await task for task in logged_tasks]
+    ids = list(dict.fromkeys([*fail_i[0], *fail_b[0], *logged_i[0], *logged_b[0], *sample_i, *sample_b]))
     spans = await _whole_traces(r, ids, window) if ids else []
+    spans = mark_logged_failures(spans, logged_b[1] | logged_i[1])
     names = names_of(state)
     stats = trace_stats(spans, window, names=names, source=source)
     scale = {
@@ -238,6 +320,9 @@ async def _gather(
         "incident": fail_i[1] / len(fail_i[0]) if fail_i[0] else 1.0,
     }
     merged = _merge(stats, aggregates, scale, names, source)
+    for t in merged:
+        t.baseline.covered_minutes = coverage.get("baseline")
+        t.incident.covered_minutes = coverage.get("incident")
     out.cite_queries(CAPABILITY, r.queries)
     out.update["traces"] = [t.model_dump(mode="json") for t in merged]
     out.lines.extend(_lines(merged, names) or ["[T0] no spans in the window"])
