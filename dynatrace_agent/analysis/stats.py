@@ -134,7 +134,7 @@ def span_duration_ms(span: Mapping[str, Any]) -> float | None:
 def failure_origins(spans: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """How many traces each service originated failures in.
 
-    In every trace with failures, an *origin* is a failing span none of whose children failed:
+    In every trace with failures, an *origin* is a failing span nothing beneath it failed in:
     the deepest place the failure was seen, rather than the callers that relayed it. Each trace
     counts once per origin service. Spans without a trace id or a service are ignored.
     """
@@ -148,9 +148,16 @@ def failure_origins(spans: Iterable[Mapping[str, Any]]) -> dict[str, int]:
         failing = [s for s in members if span_failed(s)]
         if not failing:
             continue
-        parents_of_failures = {
-            parent for s in failing if (parent := _text(s.get("span.parent_id"))) is not None
+        # Every ancestor of a failing span relays it (healthy spans may sit in between).
+        parent_of = {
+            sid: _text(s.get("span.parent_id")) for s in members if (sid := _text(s.get("span.id"))) is not None
         }
+        parents_of_failures: set[str] = set()
+        for s in failing:
+            parent = _text(s.get("span.parent_id"))
+            while parent is not None and parent not in parents_of_failures:
+                parents_of_failures.add(parent)
+                parent = parent_of.get(parent)
         origin_services: set[str] = set()
         for span in failing:
             span_id = _text(span.get("span.id"))

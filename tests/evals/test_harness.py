@@ -37,7 +37,13 @@ async def test_run_eval_scores_good_cases_and_reports_broken_ones(tmp_path: Path
     assert not broken["ok"] and "load failed" in broken["error"]
     summary = results["summary"]
     assert summary["cases"] == 2 and summary["ok"] == 1 and summary["ac_at_1"] == 0.5
-    assert set(results["baselines"]) == {"davis", "most_error_logs", "largest_metric_deviation"}
+    assert set(results["baselines"]) == {
+        "davis",
+        "most_error_logs",
+        "largest_metric_deviation",
+        "latest_change",
+        "deepest_failing_span",
+    }
 
 
 def test_eval_command_writes_json_and_enforces_a_threshold(tmp_path: Path, capsys: object) -> None:

@@ -91,3 +91,65 @@ def test_baselines_read_the_case_directly() -> None:
     assert errors == sorted(errors, key=lambda item: -item["score"])
     deviation = baselines.largest_metric_deviation(case)
     assert all(item["entity_id"] for item in deviation)
+
+
+def test_latest_change_and_deepest_failing_span_baselines(tmp_path: Path) -> None:
+    from dynatrace_agent.case import CaseWriter
+
+    meta = {"id": "b", "now": "2025-03-04T10:40:00Z", "problem": "P-1", "tags": []}
+    problem = {"problemId": "p1", "displayId": "P-1", "startTime": 1741083600000, "endTime": -1}
+    events = [
+        {
+            "timestamp": "2025-03-04T10:10:00Z",
+            "event.type": "CUSTOM_DEPLOYMENT",
+            "dt.entity.service": "SERVICE-OLD",
+        },
+        {
+            "timestamp": "2025-03-04T10:15:00Z",
+            "event.type": "CUSTOM_CONFIGURATION",
+            "dt.source_entity": "SERVICE-NEW",
+        },
+        {
+            "timestamp": "2025-03-04T10:30:00Z",
+            "event.type": "CUSTOM_DEPLOYMENT",
+            "dt.entity.service": "SERVICE-AFTER",
+        },
+        {
+            "timestamp": "2025-03-04T10:16:00Z",
+            "event.type": "AVAILABILITY_EVENT",
+            "dt.entity.service": "SERVICE-X",
+        },
+    ]
+    at = "2025-03-04T10:25:00Z"
+    spans = [
+        {
+            "trace.id": "t",
+            "span.id": "a",
+            "span.parent_id": None,
+            "start_time": at,
+            "dt.entity.service": "SERVICE-F",
+        },
+        {
+            "trace.id": "t",
+            "span.id": "b",
+            "span.parent_id": "a",
+            "start_time": at,
+            "dt.entity.service": "SERVICE-M",
+        },
+        {
+            "trace.id": "t",
+            "span.id": "c",
+            "span.parent_id": "b",
+            "start_time": at,
+            "dt.entity.service": "SERVICE-D",
+        },
+    ]
+    logs = [
+        {"timestamp": at, "content": "boom", "loglevel": "ERROR", "span_id": "c"},
+        {"timestamp": at, "content": "relayed", "loglevel": "ERROR", "span_id": "a"},
+    ]
+    case = CaseWriter(tmp_path).write(
+        meta, {"problems": [problem], "events": events, "spans": spans, "logs": logs}
+    )
+    assert [r["entity_id"] for r in baselines.latest_change(case)] == ["SERVICE-NEW", "SERVICE-OLD"]
+    assert [r["entity_id"] for r in baselines.deepest_failing_span(case)] == ["SERVICE-D"]
