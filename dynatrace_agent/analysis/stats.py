@@ -150,7 +150,9 @@ def failure_origins(spans: Iterable[Mapping[str, Any]]) -> dict[str, int]:
             continue
         # Every ancestor of a failing span relays it (healthy spans may sit in between).
         parent_of = {
-            sid: _text(s.get("span.parent_id")) for s in members if (sid := _text(s.get("span.id"))) is not None
+            sid: _text(s.get("span.parent_id"))
+            for s in members
+            if (sid := _text(s.get("span.id"))) is not None
         }
         parents_of_failures: set[str] = set()
         for s in failing:
