@@ -396,10 +396,10 @@ _KIND_RULES: tuple[tuple[MetricKind, re.Pattern[str]], ...] = (
     ("cpu", re.compile(r"cpu|throttl")),
     ("memory", re.compile(r"mem|heap|\boom|\bgc\b|swap")),
     ("disk", re.compile(r"disk|\bvolume|\bfs\b|filesystem|\biops\b")),
-    (
-        "network",
-        re.compile(r"\bnet\b|network|\bnic\b|packet|retrans|\btcp\b|bandwidth|bytes|\bdrop"),
-    ),
+    # Loss, retransmits and drops are network faults; byte and packet volumes are load.
+    ("network", re.compile(r"retrans|\bdrop|\bloss\b|\brtt\b|jitter|\btcp\b")),
+    ("throughput", re.compile(r"bytes|packets?\b|bandwidth|\brx\b|\btx\b")),
+    ("network", re.compile(r"\bnet\b|network|\bnic\b")),
     # Restart and eviction counts are their own signal (the ranking reads them by key), not traffic.
     ("other", re.compile(r"restart|evict")),
     (

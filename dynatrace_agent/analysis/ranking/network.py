@@ -21,6 +21,7 @@ def network_localisation(ctx: RankContext) -> None:
     only network evidence is a slow edge to or from that place are discounted.
     """
     edges: dict[tuple[str, str], float] = {}
+    added: dict[tuple[str, str], float] = {}
     for st in ctx.states.values():
         t = st.traces
         if t is None:
@@ -33,7 +34,17 @@ def network_localisation(ctx: RankContext) -> None:
             if strength > 0 and gap.incident_calls >= 2:
                 key = (st.candidate.entity_id, target.entity_id)
                 edges[key] = max(edges.get(key, 0.0), strength)
+                extra = (gap.incident_p90_ms or 0.0) - (gap.baseline_p90_ms or 0.0)
+                added[key] = max(added.get(key, 0.0), extra)
     if not edges:
+        return
+    if len(edges) == 1:
+        _single_slow_edge(ctx, *next(iter(edges.items())))
+        return
+    dominant = _dominant_edge(added)
+    if dominant is not None:
+        # One path's added wire time dwarfs the rest: the smaller rises are load or noise.
+        _single_slow_edge(ctx, dominant, edges[dominant])
         return
     cover: dict[str, list[float]] = {}
     for (src, dst), strength in edges.items():
@@ -41,9 +52,6 @@ def network_localisation(ctx: RankContext) -> None:
         cover.setdefault(dst, []).append(strength)
     ranked = sorted(cover.items(), key=lambda kv: (-len(kv[1]), -sum(kv[1]), kv[0]))
     locus_id, votes = ranked[0]
-    if len(edges) == 1:
-        _single_slow_edge(ctx, *next(iter(edges.items())))
-        return
     if len(votes) < 2 or (len(ranked) > 1 and len(ranked[1][1]) == len(votes)):
         return  # a tie does not say which end is at fault
     locus = ctx.states[locus_id]
@@ -77,6 +85,25 @@ def network_localisation(ctx: RankContext) -> None:
             blamed.candidate.entity_id,
             f"its slow calls are explained by the network at {blamed.candidate.label}",
         )
+
+
+#: The largest added wire time must be this many times the next one to stand alone.
+DOMINANCE = 5.0
+
+
+def _dominant_edge(added: dict[tuple[str, str], float]) -> tuple[str, str] | None:
+    """The slow edge whose added wire time (ms) is many times any other's, if there is one.
+
+    Counting slow paths treats 20 ms and 2 s alike; a network fault adds its delay to the
+    paths through the faulty place, so the size of the rise, not the number of paths, says
+    where it is when one rise dwarfs the others.
+    """
+    ordered = sorted(added.items(), key=lambda kv: -kv[1])
+    if not ordered or ordered[0][1] <= 0:
+        return None
+    if len(ordered) > 1 and ordered[0][1] < DOMINANCE * max(ordered[1][1], 1.0):
+        return None
+    return ordered[0][0]
 
 
 def _single_slow_edge(ctx: RankContext, edge: tuple[str, str], strength: float) -> None:

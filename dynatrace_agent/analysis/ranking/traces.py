@@ -18,9 +18,43 @@ MIN_SPANS_FOR_P90 = 5
 
 
 def window_scale(evidence: Evidence) -> float:
-    """Incident minutes per baseline minute, to compare counts from windows of unequal length."""
+    """Incident minutes per baseline minute, to compare counts from windows of unequal length.
+
+    Minutes that hold spans count, not the nominal windows: a baseline only partly covered by
+    data (retention, an agent that started late, a recorded case) would otherwise make every
+    baseline count look tiny and every service's failures look new.
+    """
     w = evidence.window
-    return w.incident_minutes / w.baseline_minutes if w is not None else 1.0
+    if w is None:
+        return 1.0
+    covered = next((t for t in evidence.traces if t.baseline.covered_minutes is not None), None)
+    base = _minutes(w.baseline_minutes, covered.baseline.covered_minutes if covered else None)
+    inc = _minutes(w.incident_minutes, covered.incident.covered_minutes if covered else None)
+    return inc / base
+
+
+#: A long-baseline response-time metric this far from its mean confirms a latency rise.
+CONFIRMING_Z = 2.0
+#: Metric points in the baseline that make it longer, and so more telling, than a span sample.
+LONG_BASELINE_POINTS = 10
+
+
+def latency_unconfirmed(ctx: RankContext, entity_id: str) -> bool:
+    """Whether the entity's own response-time metric, over a long baseline, shows no rise.
+
+    Span baselines are often short (a sample, a partly covered window); a service's response
+    time metric usually has a much longer history. When that history says the incident value is
+    within the usual variation, a rise seen only against the short span baseline is noise.
+    """
+    zs = [
+        m.z_score
+        for m in ctx.evidence.metrics
+        if m.kind == "latency"
+        and m.z_score is not None
+        and m.baseline_points >= LONG_BASELINE_POINTS
+        and (m.entity_id == entity_id or entity_id in m.dimensions.values())
+    ]
+    return bool(zs) and max(zs) < CONFIRMING_Z
 
 
 def excess_origins(t: TraceStats, scale: float) -> float:
@@ -83,6 +117,9 @@ def trace_signals(ctx: RankContext) -> None:
         if inc.requests < MIN_SPANS_FOR_P90:
             # A p90 of a handful of spans is one outlier: trust it only partly.
             self_strength *= inc.requests / MIN_SPANS_FOR_P90
+        if self_strength > 0 and latency_unconfirmed(ctx, cid):
+            self_strength *= 0.3
+            st.counter.append("its response-time metric over a longer baseline shows no unusual rise")
         if self_strength > 0:
             st.add(
                 "latency",
