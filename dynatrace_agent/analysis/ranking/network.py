@@ -41,17 +41,24 @@ def network_localisation(ctx: RankContext) -> None:
     if len(edges) == 1:
         _single_slow_edge(ctx, *next(iter(edges.items())))
         return
-    dominant = _dominant_edge(added)
-    if dominant is not None:
-        # One path's added wire time dwarfs the rest: the smaller rises are load or noise.
-        _single_slow_edge(ctx, dominant, edges[dominant])
-        return
     cover: dict[str, list[float]] = {}
     for (src, dst), strength in edges.items():
         cover.setdefault(src, []).append(strength)
         cover.setdefault(dst, []).append(strength)
-    ranked = sorted(cover.items(), key=lambda kv: (-len(kv[1]), -sum(kv[1]), kv[0]))
+    dominant = _dominant_locus(added)
+    if dominant is not None:
+        # The wire time added on the paths through one place dwarfs the rest: that is where
+        # the delay is; the smaller rises elsewhere are load or noise.
+        through = [edge for edge in edges if dominant in edge]
+        if len(through) == 1:
+            _single_slow_edge(ctx, through[0], edges[through[0]])
+            return
+        ranked = [(dominant, cover[dominant])]
+    else:
+        ranked = sorted(cover.items(), key=lambda kv: (-len(kv[1]), -sum(kv[1]), kv[0]))
     locus_id, votes = ranked[0]
+    if dominant is not None:
+        edges = {edge: strength for edge, strength in edges.items() if dominant in edge}
     if len(votes) < 2 or (len(ranked) > 1 and len(ranked[1][1]) == len(votes)):
         return  # a tie does not say which end is at fault
     locus = ctx.states[locus_id]
@@ -87,23 +94,33 @@ def network_localisation(ctx: RankContext) -> None:
         )
 
 
-#: The largest added wire time must be this many times the next one to stand alone.
-DOMINANCE = 5.0
+#: The place with the most added wire time must have this many times the next one's.
+DOMINANCE = 1.5
 
 
-def _dominant_edge(added: dict[tuple[str, str], float]) -> tuple[str, str] | None:
-    """The slow edge whose added wire time (ms) is many times any other's, if there is one.
+def _dominant_locus(added: dict[tuple[str, str], float]) -> str | None:
+    """The service whose slow call paths added far more wire time (ms) than any other's.
 
-    Counting slow paths treats 20 ms and 2 s alike; a network fault adds its delay to the
-    paths through the faulty place, so the size of the rise, not the number of paths, says
-    where it is when one rise dwarfs the others.
+    Counting slow paths treats 20 ms and 2 s alike; a network fault adds its delay to every
+    path through the faulty place, so the size of the added time, summed over the paths that
+    touch a service, says where it is when one place clearly leads. The two ends of one path
+    tie; then the single-edge rule decides which end it is.
     """
-    ordered = sorted(added.items(), key=lambda kv: -kv[1])
-    if not ordered or ordered[0][1] <= 0:
+    total: dict[str, float] = {}
+    for (src, dst), extra in added.items():
+        if extra <= 0:
+            continue
+        total[src] = total.get(src, 0.0) + extra
+        total[dst] = total.get(dst, 0.0) + extra
+    ordered = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
+    if not ordered:
         return None
-    if len(ordered) > 1 and ordered[0][1] < DOMINANCE * max(ordered[1][1], 1.0):
+    best = ordered[0]
+    # Its peers on the slow paths share its added time; the rivals are the places apart from it.
+    rivals = [v for k, v in ordered[1:] if (k, best[0]) not in added and (best[0], k) not in added]
+    if rivals and best[1] < DOMINANCE * max(rivals[0], 1.0):
         return None
-    return ordered[0][0]
+    return best[0]
 
 
 def _single_slow_edge(ctx: RankContext, edge: tuple[str, str], strength: float) -> None:
