@@ -58,6 +58,7 @@ from dynatrace_agent.analysis.ranking.network import network_localisation
 from dynatrace_agent.analysis.ranking.onset import late_onset
 from dynatrace_agent.analysis.ranking.propagation import downstream_explanation
 from dynatrace_agent.analysis.ranking.restarts import restart_signals
+from dynatrace_agent.analysis.ranking.starvation import starvation_signals
 from dynatrace_agent.analysis.ranking.suspect_response import suspect_response_signals
 from dynatrace_agent.analysis.ranking.traces import excess_origins, trace_signals, window_scale
 from dynatrace_agent.analysis.ranking.traffic import traffic_signals
@@ -98,6 +99,7 @@ def rank_root_causes(evidence: Evidence) -> Analysis:
         dependency_signals,
         log_signals,
         metric_signals,
+        starvation_signals,
         restart_signals,
         blame_named_callee,
         davis_evidence_signals,

@@ -65,6 +65,7 @@ def trace_signals(ctx: RankContext) -> None:
     """Traces: failure origins, failure rate, self latency, network gap, throughput."""
     evidence, states = ctx.evidence, ctx.states
     scale, total_excess, any_origins = ctx.scale, ctx.total_excess, ctx.any_origins
+    entries, system_shift = traffic_shift(evidence)
     for st in states.values():
         t = st.traces
         if t is None:
@@ -160,6 +161,10 @@ def trace_signals(ctx: RankContext) -> None:
             # agent that started late, a recorded case) must not read as a traffic change.
             b_rate = base.requests / _minutes(w.baseline_minutes, base.covered_minutes)
             i_rate = inc.requests / _minutes(w.incident_minutes, inc.covered_minutes)
+            if cid not in entries:
+                # Below the entry points, traffic is judged against the whole system's shift:
+                # when every service sees 1.6x the requests, none of them is the cause.
+                b_rate *= system_shift
             thr = ratio_strength(b_rate, i_rate, min_abs=0.0, span=2.0) if i_rate >= 1.5 * b_rate else 0.0
             st.add(
                 "throughput",
@@ -167,6 +172,30 @@ def trace_signals(ctx: RankContext) -> None:
                 f"request rate {b_rate:.1f}/min → {i_rate:.1f}/min",
                 EvidenceItem(kind="traces", summary="request rate jump", entity_id=cid, source=t.source),
             )
+
+
+def traffic_shift(evidence: Evidence) -> tuple[set[str], float]:
+    """Entry services (no traced caller) and the median request-rate ratio of the others.
+
+    A load change at the entry reaches every service below it; what is new for one service is
+    its rate change beyond that shared shift. The shift is never taken below 1 (a system-wide
+    drop must not make a steady service look busy).
+    """
+    called = {callee for t in evidence.traces for callee in t.callees}
+    entries = {t.service for t in evidence.traces if t.service not in called}
+    ratios = sorted(
+        t.incident.requests / t.baseline.requests * window_scale_inverse(evidence)
+        for t in evidence.traces
+        if t.service not in entries and t.baseline.requests >= 10 and t.incident.requests >= 10
+    )
+    if len(ratios) < 3:
+        return entries, 1.0
+    return entries, max(1.0, ratios[len(ratios) // 2])
+
+
+def window_scale_inverse(evidence: Evidence) -> float:
+    """Baseline minutes per incident minute (request counts to a rate ratio)."""
+    return 1.0 / window_scale(evidence)
 
 
 def _minutes(window_minutes: float, covered: float | None) -> float:

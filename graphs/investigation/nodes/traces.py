@@ -19,9 +19,9 @@ from dynatrace_agent.analysis import Gap, TraceStats, Window
 from dynatrace_agent.analysis.signals import trace_stats
 from dynatrace_agent.capabilities.base import grail_query
 from dynatrace_agent.client import DynatraceClient
-from dynatrace_agent.dql import Expr, Query, and_, field_ref, func, in_, is_true, or_, timeframe
+from dynatrace_agent.dql import Expr, Query, and_, duration, field_ref, func, in_, is_true, or_, timeframe
 from dynatrace_agent.errors import DynatraceAgentError
-from dynatrace_agent.values import as_float, as_int, parse_timestamp
+from dynatrace_agent.values import as_float, as_int
 from graphs.investigation.context import InvestigationContext
 from graphs.investigation.nodes.common import (
     Collector,
@@ -40,6 +40,8 @@ CAPABILITY = "traces"
 FAILING_TRACES = 150
 SAMPLE_TRACES = 60
 _IDS_PER_QUERY = 200
+#: A minute covers a window when it holds at least this share of the busiest minute's spans.
+COVERED_SHARE = 0.1
 _SERVER_KINDS = (
     "server",
     "consumer",
@@ -102,21 +104,23 @@ async def _aggregates(
 
 
 async def _coverage(r: _Runner, window: Window) -> dict[str, float]:
-    """Minutes of each window between its first and last span (a partly covered window has fewer)."""
+    """Minutes of each window that hold any spans at all (a partly covered window has fewer)."""
     query = (
         Query.fetch("spans", timeframe(window.baseline_start, window.incident_end))
-        .fields_add(incident=incident_flag(window, "start_time"))
-        .summarize(
-            [("first", func("min", field_ref("start_time"))), ("last", func("max", field_ref("start_time")))],
-            by=["incident"],
+        .fields_add(
+            incident=incident_flag(window, "start_time"),
+            minute=func("bin", field_ref("start_time"), Expr(duration("1m"))),
         )
+        .summarize([("spans", func("count"))], by=["incident", "minute"])
+        .limit(10_000)
     )
     out: dict[str, float] = {}
-    for phase, rows in split_rows(await r.run(query, 10)).items():
-        for row in rows:
-            first, last = parse_timestamp(row.get("first")), parse_timestamp(row.get("last"))
-            if first is not None and last is not None and last >= first:
-                out[phase] = (last - first).total_seconds() / 60.0
+    for phase, rows in split_rows(await r.run(query, 10_000)).items():
+        counts = [as_int(row.get("spans")) or 0 for row in rows]
+        if counts:
+            # Minutes with a real share of the traffic; stray spans at a window's edge don't count.
+            busiest = max(counts)
+            out[phase] = float(sum(1 for n in counts if n >= COVERED_SHARE * busiest))
     return out
 
 
