@@ -116,12 +116,18 @@ async def _coverage(r: _Runner, window: Window) -> dict[str, float]:
     )
     out: dict[str, float] = {}
     for phase, rows in split_rows(await r.run(query, 10_000)).items():
-        counts = [as_int(row.get("spans")) or 0 for row in rows]
-        if counts:
-            # Minutes with a real share of the traffic; stray spans at a window's edge don't count.
-            busiest = max(counts)
-            out[phase] = float(sum(1 for n in counts if n >= COVERED_SHARE * busiest))
+        covered = covered_minutes([as_int(row.get("spans")) or 0 for row in rows])
+        if covered is not None:
+            out[phase] = covered
     return out
+
+
+def covered_minutes(span_counts: list[int]) -> float | None:
+    """Minutes with a real share of the traffic; stray spans at a window's edge don't count."""
+    if not span_counts or max(span_counts) <= 0:
+        return None
+    busiest = max(span_counts)
+    return float(sum(1 for n in span_counts if n >= COVERED_SHARE * busiest))
 
 
 def _figures(row: dict[str, Any]) -> dict[str, float | int | None]:

@@ -1,0 +1,151 @@
+"""Rules learnt from real incidents, each shown on a small synthetic incident.
+
+Each test states a behaviour true of incidents in general: none names a service or a
+threshold fitted to one dataset.
+"""
+
+from __future__ import annotations
+
+from dynatrace_agent.analysis.evidence import CallGap, metric_kind
+from dynatrace_agent.analysis.rank import rank_root_causes
+from dynatrace_agent.analysis.ranking.network import _dominant_locus
+from graphs.investigation.nodes.traces import covered_minutes
+
+from .scenarios import evidence, healthy, metric, problem, svc, traces
+
+FRONT, MID, DEEP, OTHER, SIDE = (
+    "SERVICE-000000000000000F",
+    "SERVICE-0000000000000001",
+    "SERVICE-0000000000000002",
+    "SERVICE-0000000000000003",
+    "SERVICE-0000000000000004",
+)
+
+
+def _candidates() -> list:  # type: ignore[type-arg]
+    return [
+        svc(FRONT, "front", calls=[MID, OTHER], relations=["affected"]),
+        svc(MID, "mid", calls=[DEEP, SIDE], called_by=[FRONT], relations=["callee"], hop=1),
+        svc(DEEP, "deep", called_by=[MID], relations=["callee"], hop=2),
+        svc(OTHER, "other", calls=[SIDE], called_by=[FRONT], relations=["callee"], hop=1),
+        svc(SIDE, "side", called_by=[MID, OTHER], relations=["callee"], hop=2),
+    ]
+
+
+def _order(result) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r.entity_id for r in result.ranked]
+
+
+def test_byte_and_packet_volumes_are_load_not_network_faults() -> None:
+    assert metric_kind("dt.kubernetes.pod.network.rx_bytes") == "throughput"
+    assert metric_kind("dt.host.net.nic.packets.rx") == "throughput"
+    assert metric_kind("dt.host.net.nic.packets.dropped") == "network"
+    assert metric_kind("tcp.retransmissions") == "network"
+
+
+def test_the_place_with_most_added_wire_time_locates_a_network_delay() -> None:
+    # Two slow paths into DEEP add two seconds each; four paths elsewhere add 20-200 ms:
+    # counting paths would blame the busy place, the added time blames DEEP.
+    added = {
+        (MID, DEEP): 2000.0,
+        (OTHER, DEEP): 1900.0,
+        (MID, SIDE): 180.0,
+        (OTHER, SIDE): 150.0,
+        (FRONT, SIDE): 30.0,
+        (FRONT, OTHER): 20.0,
+    }
+    assert _dominant_locus(added) == DEEP
+    # Comparable rises in two separate places do not single one out.
+    assert _dominant_locus({(MID, DEEP): 500.0, (OTHER, SIDE): 450.0}) is None
+
+
+def test_network_delay_on_a_callee_ranks_it_first() -> None:
+    mid = traces(MID, p90=(30, 2100), self_p90=(5, 5), network=(3, 2000), callees=[DEEP, SIDE])
+    mid.call_gaps = {
+        DEEP: CallGap(baseline_p90_ms=3.0, incident_p90_ms=2003.0, incident_calls=20),
+        SIDE: CallGap(baseline_p90_ms=4.0, incident_p90_ms=60.0, incident_calls=30),
+    }
+    other = traces(OTHER, p90=(30, 2100), self_p90=(5, 5), network=(3, 1900), callees=[DEEP, SIDE])
+    other.call_gaps = {
+        DEEP: CallGap(baseline_p90_ms=3.0, incident_p90_ms=1903.0, incident_calls=15),
+        SIDE: CallGap(baseline_p90_ms=4.0, incident_p90_ms=55.0, incident_calls=25),
+    }
+    ev = evidence(
+        problem=problem(FRONT, "front"),
+        candidates=_candidates(),
+        traces=[
+            traces(FRONT, p90=(60, 2200), self_p90=(20, 21), callees=[MID, OTHER]),
+            mid,
+            other,
+            healthy(DEEP),
+            healthy(SIDE),
+        ],
+    )
+    assert _order(rank_root_causes(ev))[0] == DEEP
+
+
+def test_span_latency_a_long_baseline_metric_does_not_confirm_is_discounted() -> None:
+    def scenario(metric_rise: float) -> list[str]:
+        ev = evidence(
+            candidates=_candidates(),
+            traces=[
+                traces(MID, p90=(40, 90), self_p90=(5, 20), callees=[DEEP]),
+                traces(DEEP, p90=(20, 60), self_p90=(10, 30)),
+                healthy(FRONT),
+                healthy(OTHER),
+                healthy(SIDE),
+            ],
+            metrics=[
+                metric(MID, "dt.service.request.response_time", 40_000, 40_000 + metric_rise, std=10_000),
+                metric(DEEP, "dt.service.request.response_time", 20_000, 60_000, std=5_000),
+            ],
+        )
+        return _order(rank_root_causes(ev))
+
+    # MID's own time quadrupled in the span sample, DEEP's tripled; MID's metric over a long
+    # baseline stays within its usual range, DEEP's confirms the rise: DEEP leads.
+    assert scenario(metric_rise=5_000)[0] == DEEP
+
+
+def test_a_service_whose_cpu_rose_owns_its_slowdown() -> None:
+    ev = evidence(
+        candidates=_candidates(),
+        traces=[
+            # DEEP's requests slowed 30x while its "self" time did not: its time went into its
+            # own outgoing calls (a database), which a starved process waits on longer.
+            traces(DEEP, p90=(14, 400), self_p90=(3, 3)),
+            traces(MID, p90=(40, 420), self_p90=(6, 7), callees=[DEEP]),
+            healthy(FRONT),
+            healthy(OTHER),
+            healthy(SIDE),
+        ],
+        metrics=[metric(DEEP, "dt.kubernetes.container.cpu_usage", 5.0, 150.0, std=1.5)],
+    )
+    result = rank_root_causes(ev)
+    assert _order(result)[0] == DEEP
+    top = result.ranked[0]
+    assert any("starved" in r for r in top.reasons)
+    assert not any("waits on something it calls" in c for c in top.counter_evidence)
+
+
+def test_traffic_below_the_entry_is_judged_against_the_system_wide_shift() -> None:
+    # Every service sees about 1.6x the requests (more users): none of them is a traffic cause.
+    ts = [
+        traces(FRONT, requests=(100, 160), callees=[MID, OTHER]),
+        traces(MID, requests=(100, 165), callees=[DEEP, SIDE]),
+        traces(OTHER, requests=(100, 158), callees=[SIDE]),
+        traces(DEEP, requests=(100, 162)),
+        traces(SIDE, requests=(100, 330)),
+    ]
+    result = rank_root_causes(evidence(candidates=_candidates(), traces=ts))
+    by_id = {r.entity_id: r for r in result.ranked}
+    assert by_id[MID].signals.get("throughput", 0.0) == 0.0
+    assert by_id[DEEP].signals.get("throughput", 0.0) == 0.0
+    # SIDE doubled beyond the shared shift: that still shows.
+    assert by_id[SIDE].signals.get("throughput", 0.0) > 0.0
+
+
+def test_covered_minutes_ignore_stray_spans_at_a_window_edge() -> None:
+    assert covered_minutes([3800, 700, 300, 30]) == 2.0
+    assert covered_minutes([100, 100, 100]) == 3.0
+    assert covered_minutes([]) is None
