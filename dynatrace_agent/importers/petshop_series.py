@@ -1,0 +1,175 @@
+"""PetShop metric windows as a tenant's 5-minute service series, with a fault-free baseline first.
+
+An issue window holds only ~25 minutes (five buckets), too little for anyone -- Davis or an
+agent -- to tell normal from abnormal. A tenant would show the hours before it too, so the
+series start with the last :data:`BASELINE_BUCKETS` buckets of the scenario's fault-free
+``noissue/metrics.csv``, shifted in time so they end exactly where the issue window starts,
+followed by the issue's own buckets. All times are then moved back by less than one bucket so
+buckets start on interval boundaries, as Grail aligns them.
+
+Values are converted to the units and keys a tenant uses: latency (seconds, CloudWatch
+``Average``) -> ``dt.service.request.response_time`` in microseconds; requests (``Sum``) ->
+``dt.service.request.count``; availability (percent) -> ``dt.service.request.failure_count``
+= requests x (1 - availability / 100), rounded to whole requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dynatrace_agent.importers.common import DatasetFormatError, iso
+from dynatrace_agent.importers.petshop_files import MetricTable
+from dynatrace_agent.importers.petshop_topology import node_id
+
+__all__ = [
+    "BASELINE_BUCKETS",
+    "RESPONSE_TIME",
+    "REQUEST_COUNT",
+    "FAILURE_COUNT",
+    "Timeline",
+    "build_series",
+    "column_values",
+    "make_timeline",
+    "node_values",
+]
+
+#: Buckets of fault-free history before the issue window (3 hours of 5-minute buckets).
+BASELINE_BUCKETS = 36
+RESPONSE_TIME = "dt.service.request.response_time"
+REQUEST_COUNT = "dt.service.request.count"
+FAILURE_COUNT = "dt.service.request.failure_count"
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Where every source row lands on the case's bucket grid.
+
+    ``offset`` (seconds) is added to the issue's real times (injection, other issues' changes)
+    to put them on the case's aligned clock; ``baseline_shift`` is what was added to the
+    fault-free rows' times on top of that.
+    """
+
+    start: float  # first bucket start, case clock (epoch s)
+    step: int
+    buckets: int
+    baseline_buckets: int
+    offset: float
+    baseline_shift: float | None
+
+    @property
+    def end(self) -> float:
+        """The end of the last bucket (the case's ``now``)."""
+        return self.start + self.buckets * self.step
+
+    @property
+    def issue_start(self) -> float:
+        """The start of the first issue bucket on the case clock."""
+        return self.start + self.baseline_buckets * self.step
+
+    def bucket_end(self, index: int) -> float:
+        return self.start + (index + 1) * self.step
+
+
+def _grid_index(table: MetricTable, step: int) -> list[int]:
+    first = table.times[0]
+    indexes = []
+    for when in table.times:
+        offset = (when - first) / step
+        if abs(offset - round(offset)) > 1e-6:
+            raise DatasetFormatError(table.file, f"row time {when:.0f} is off the {step}-second grid of the file")
+        indexes.append(round(offset))
+    return indexes
+
+
+def make_timeline(issue: MetricTable, baseline: MetricTable | None) -> Timeline:
+    """The case grid: the baseline's last buckets (if usable) then the issue window, aligned."""
+    step = issue.step
+    if step <= 0 or step % 60:
+        raise DatasetFormatError(issue.file, f"rows are {step} s apart; expected whole minutes (300 s)")
+    issue_buckets = _grid_index(issue, step)[-1] + 1
+    offset = -(issue.times[0] % step)
+    base_buckets = 0
+    shift: float | None = None
+    if baseline is not None and baseline.step == step:
+        index = _grid_index(baseline, step)
+        last = index[-1]
+        base_buckets = min(BASELINE_BUCKETS, last + 1)
+        # the baseline row at grid index `last` must end where the issue window starts
+        shift = issue.times[0] - (baseline.times[0] + (last + 1) * step)
+    start = issue.times[0] + offset - base_buckets * step
+    return Timeline(
+        start=start,
+        step=step,
+        buckets=base_buckets + issue_buckets,
+        baseline_buckets=base_buckets,
+        offset=offset,
+        baseline_shift=shift,
+    )
+
+
+def column_values(
+    timeline: Timeline, issue: MetricTable, baseline: MetricTable | None, node: str, metric: str, stat: str
+) -> list[float | None]:
+    """One source column (``metric``/``stat`` of ``node``) on the case grid, in its source units."""
+    values: list[float | None] = [None] * timeline.buckets
+    if baseline is not None and timeline.baseline_shift is not None:
+        column = baseline.series(node, metric, stat)
+        if column is not None:
+            for when, value in zip(baseline.times, column, strict=True):
+                index = round((when + timeline.baseline_shift + timeline.offset - timeline.start) / timeline.step)
+                if 0 <= index < timeline.baseline_buckets:
+                    values[index] = value
+    column = issue.series(node, metric, stat)
+    if column is not None:
+        for when, value in zip(issue.times, column, strict=True):
+            index = round((when + timeline.offset - timeline.start) / timeline.step)
+            if timeline.baseline_buckets <= index < timeline.buckets:
+                values[index] = value
+    return values
+
+
+def node_values(
+    timeline: Timeline, issue: MetricTable, baseline: MetricTable | None, node: str
+) -> dict[str, list[float | None]]:
+    """One node's values per metric key, in the tenant's units (None = no data in the bucket)."""
+    latency = column_values(timeline, issue, baseline, node, "latency", "Average")
+    requests = column_values(timeline, issue, baseline, node, "requests", "Sum")
+    availability = column_values(timeline, issue, baseline, node, "availability", "Average")
+    failures: list[float | None] = []
+    for count, avail in zip(requests, availability, strict=True):
+        if count is None or avail is None:
+            failures.append(None)
+        else:
+            failures.append(float(max(0, round(count * (1.0 - avail / 100.0)))))
+    return {
+        RESPONSE_TIME: [None if v is None else round(v * 1_000_000, 1) for v in latency],
+        REQUEST_COUNT: requests,
+        FAILURE_COUNT: failures,
+    }
+
+
+_UNITS = {RESPONSE_TIME: "MicroSecond", REQUEST_COUNT: "Count", FAILURE_COUNT: "Count"}
+
+
+def build_series(
+    timeline: Timeline, issue: MetricTable, baseline: MetricTable | None, nodes: list[str]
+) -> list[dict[str, Any]]:
+    """``metrics.jsonl`` rows: three series per node that has data, keyed by ``dt.entity.service``."""
+    rows = []
+    interval = f"{timeline.step // 60}m"
+    for node in nodes:
+        for key, values in node_values(timeline, issue, baseline, node).items():
+            if all(v is None for v in values):
+                continue
+            rows.append(
+                {
+                    "metric.key": key,
+                    "dimensions": {"dt.entity.service": node_id(node)},
+                    "start": iso(timeline.start),
+                    "interval": interval,
+                    "unit": _UNITS[key],
+                    "values": values,
+                }
+            )
+    return rows
