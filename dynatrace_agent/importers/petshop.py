@@ -61,7 +61,9 @@ def load_scenarios(root: Path, skipped: dict[str, str]) -> list[Scenario]:
         folders = _issue_folders(folder)
         if not (folder / "graph.csv").is_file():
             if folders:
-                raise DatasetFormatError(folder / "graph.csv", "missing: every scenario folder needs a graph.csv")
+                raise DatasetFormatError(
+                    folder / "graph.csv", "missing: every scenario folder needs a graph.csv"
+                )
             continue
         noissue = folder / "noissue" / "metrics.csv"
         scenario = Scenario(
@@ -84,8 +86,14 @@ def load_scenarios(root: Path, skipped: dict[str, str]) -> list[Scenario]:
     return scenarios
 
 
-def import_dataset(src: Path, out: Path, *, overwrite: bool = False, quiet: bool = False) -> ImportSummary:
-    """Write one case per PetShop issue under ``out``; return what was written and skipped."""
+def import_dataset(
+    src: Path, out: Path, *, overwrite: bool = False, quiet: bool = False, match_levels: bool = False
+) -> ImportSummary:
+    """Write one case per PetShop issue under ``out``; return what was written and skipped.
+
+    ``match_levels`` scales the fault-free baseline to the issue's pre-change level (see
+    :mod:`dynatrace_agent.importers.petshop_series`); off by default.
+    """
     root = dataset_root(Path(src))
     summary = ImportSummary()
     scenarios = load_scenarios(root, summary.skipped)
@@ -102,7 +110,7 @@ def import_dataset(src: Path, out: Path, *, overwrite: bool = False, quiet: bool
             case_id = issue.case_id
             try:
                 table = read_metrics(issue.folder / "metrics.csv")
-                meta, tenant = build_case(scenario, issue, table)
+                meta, tenant = build_case(scenario, issue, table, match_levels=match_levels)
                 writer.write(meta, tenant)
             except (DatasetFormatError, NoAlert, CaseFormatError) as exc:
                 summary.skipped[case_id] = str(exc)

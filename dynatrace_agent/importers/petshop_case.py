@@ -161,15 +161,14 @@ def _hhmm(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, tz=UTC).strftime("%H:%M UTC")
 
 
-def build_case(scenario: Scenario, issue: Issue, table: MetricTable) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+def build_case(
+    scenario: Scenario, issue: Issue, table: MetricTable, *, match_levels: bool = False
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     """``case.json`` and the tenant tables for one issue; raises :class:`NoAlert` when nothing alerts."""
     target = issue.target
-    timeline = make_timeline(table, scenario.baseline)
+    timeline = make_timeline(table, scenario.baseline, target.timestamp, match_levels=match_levels)
     injection = target.timestamp + timeline.offset
-    first_candidate = next(
-        (i for i in range(timeline.baseline_buckets, timeline.buckets) if timeline.bucket_end(i) > injection),
-        timeline.buckets,
-    )
+    first_candidate = timeline.pre_change
     watched = column_values(timeline, table, scenario.baseline, target.node, target.metric, "Average")
     found = detect(target.metric, watched, timeline.baseline_buckets, first_candidate)
 
@@ -179,7 +178,9 @@ def build_case(scenario: Scenario, issue: Issue, table: MetricTable) -> tuple[di
         nodes = list(dict.fromkeys([*nodes, *scenario.baseline.nodes()]))
     calls = link_forms(scenario.graph, nodes)
     now = timeline.end
-    entities = build_entities(nodes, calls, first_seen_ms=int(timeline.start * 1000), last_seen_ms=int(now * 1000))
+    entities = build_entities(
+        nodes, calls, first_seen_ms=int(timeline.start * 1000), last_seen_ms=int(now * 1000)
+    )
     problem = _problem(issue, timeline, found)
     events = _events(scenario, issue, timeline)
     change = issue.change
@@ -195,7 +196,9 @@ def build_case(scenario: Scenario, issue: Issue, table: MetricTable) -> tuple[di
     if change.has_event:
         facts.append(f"{change.name} on {root} at {_hhmm(injection)}")
     elif change.kind == "traffic":
-        facts.append(f"extra load ({change.name}) hit {root} from about {_hhmm(injection)}; nothing was changed")
+        facts.append(
+            f"extra load ({change.name}) hit {root} from about {_hhmm(injection)}; nothing was changed"
+        )
     facts.append(
         f"{target.node} {target.metric} went from about {found.baseline_mean * scale:.4g} {unit} "
         f"to {found.peak * scale:.4g} {unit} (alert at {_hhmm(problem_start)})"
@@ -203,6 +206,11 @@ def build_case(scenario: Scenario, issue: Issue, table: MetricTable) -> tuple[di
     baseline_note = (
         f"the last {timeline.baseline_buckets} buckets of {scenario.name}/noissue/metrics.csv, shifted by "
         f"{timeline.baseline_shift or 0:+.0f} s so they end where the issue window starts"
+        + (
+            "; latency and request series scaled so their mean matches the issue's buckets before the change"
+            if match_levels
+            else "; values as recorded"
+        )
         if timeline.baseline_buckets
         else f"none ({scenario.name}/noissue/metrics.csv is missing or on another interval); the threshold "
         "comes from the issue's buckets before the change"
@@ -237,11 +245,13 @@ def build_case(scenario: Scenario, issue: Issue, table: MetricTable) -> tuple[di
             "path": f"dataset/{scenario.name}/{issue.split}/issue_{issue.number}",
             "clock": f"real issue times moved by {timeline.offset:+.0f} s to align 5-minute buckets",
             "injection_time": (
-                f"target.json target.timestamp ({iso(target.timestamp)} real, {iso(injection)} on the case clock)"
+                f"target.json target.timestamp ({iso(target.timestamp)} real, "
+                f"{iso(injection)} on the case clock)"
             ),
             "baseline": baseline_note,
             "alert_rule": (
-                f"problem starts at the end of the first bucket ending after the change whose {target.metric} "
+                "problem starts at the end of the first bucket ending after the change whose "
+                f"{target.metric} "
                 f"crosses {found.threshold:.4g} (from the {found.baseline_source} baseline)"
             ),
             "metrics": "latency Average (s) -> response_time (µs); requests Sum -> count; "

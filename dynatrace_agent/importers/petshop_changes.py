@@ -75,7 +75,11 @@ def _deploy(words: list[str], command: str) -> Change | None:
     if "cdk" not in words or "deploy" not in words:
         return None
     after = words[words.index("deploy") + 1 :] if "deploy" in words else []
-    stacks = [w for i, w in enumerate(after) if not w.startswith("-") and (i == 0 or not after[i - 1].startswith("--"))]
+    stacks = [
+        w
+        for i, w in enumerate(after)
+        if not w.startswith("-") and (i == 0 or not after[i - 1].startswith("--"))
+    ]
     stack = stacks[0] if stacks else None
     edited = [w for w in words if w.endswith((".js", ".ts", ".py", ".java", ".cs", ".go", ".json"))]
     source = edited[0] if edited else None

@@ -11,6 +11,7 @@ is broken instead of reading a traceback.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ class MetricTable:
         gaps = [b - a for a, b in zip(self.times, self.times[1:], strict=False) if b > a]
         if not gaps:
             return 300
-        return int(round(min(gaps)))
+        return round(min(gaps))
 
     def nodes(self) -> list[str]:
         """The nodes with at least one column, in file order."""
@@ -100,9 +101,9 @@ def read_metrics(file: Path) -> MetricTable:
     names, metrics, stats = rows[0], rows[1], rows[2]
     if not len(names) == len(metrics) == len(stats):
         raise DatasetFormatError(file, "the three header rows have different numbers of columns")
-    keys: list[Column] = [(n.strip(), m.strip(), s.strip()) for n, m, s in zip(names, metrics, stats, strict=True)][
-        1:
-    ]
+    keys: list[Column] = [
+        (n.strip(), m.strip(), s.strip()) for n, m, s in zip(names, metrics, stats, strict=True)
+    ][1:]
     times: list[float] = []
     values: list[list[float | None]] = [[] for _ in keys]
     for line, row in enumerate(rows[3:], start=4):
@@ -118,7 +119,7 @@ def read_metrics(file: Path) -> MetricTable:
             values[i].append(_number(cell, file, line))
     if not times:
         raise DatasetFormatError(file, "has no data rows (rows starting with a unix timestamp)")
-    if any(b <= a for a, b in zip(times, times[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(times)):
         raise DatasetFormatError(file, "the rows are not in increasing time order")
     columns: dict[Column, list[float | None]] = {}
     for key, column in zip(keys, values, strict=True):
@@ -141,7 +142,9 @@ def read_graph(file: Path) -> Graph:
     graph = Graph(nodes=list(callees))
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(callees) + 1:
-            raise DatasetFormatError(file, f"line {line}: {len(row)} cells, the header has {len(callees) + 1}")
+            raise DatasetFormatError(
+                file, f"line {line}: {len(row)} cells, the header has {len(callees) + 1}"
+            )
         caller = row[0].strip()
         if caller not in graph.nodes:
             graph.nodes.append(caller)

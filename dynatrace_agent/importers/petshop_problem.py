@@ -64,23 +64,35 @@ def detect(
     baseline_buckets: int,
     first_candidate: int,
 ) -> Detection:
-    """Find the alert in ``values`` (baseline buckets first); buckets before ``first_candidate`` end before the change."""
+    """Find the alert in ``values`` (baseline buckets first).
+
+    Buckets before ``first_candidate`` end before the change: they can be a baseline, not the alert.
+    """
     baseline = [v for v in values[:baseline_buckets] if v is not None]
     source = "noissue"
     if len(baseline) < _MIN_BASELINE:
         baseline = [v for v in values[baseline_buckets:first_candidate] if v is not None]
         source = "pre-change"
     if not baseline:
-        raise NoAlert("no baseline for the target metric (no fault-free data and no bucket before the change)")
+        raise NoAlert(
+            "no baseline for the target metric (no fault-free data and no bucket before the change)"
+        )
     threshold = _threshold(metric, baseline)
     first = next(
         (i for i in range(first_candidate, len(values)) if _abnormal(metric, values[i], threshold)),
         None,
     )
     if first is None:
-        raise NoAlert(f"the target {metric} never crosses its threshold {threshold:.4g}: a tenant would raise no problem")
+        raise NoAlert(
+            f"the target {metric} never crosses its threshold {threshold:.4g}: "
+            "a tenant would raise no problem"
+        )
     recovered = next(
-        (i for i in range(first + 1, len(values)) if values[i] is not None and not _abnormal(metric, values[i], threshold)),
+        (
+            i
+            for i in range(first + 1, len(values))
+            if values[i] is not None and not _abnormal(metric, values[i], threshold)
+        ),
         None,
     )
     after = [v for v in values[first:] if v is not None]

@@ -7,6 +7,16 @@ series start with the last :data:`BASELINE_BUCKETS` buckets of the scenario's fa
 followed by the issue's own buckets. All times are then moved back by less than one bucket so
 buckets start on interval boundaries, as Grail aligns them.
 
+The fault-free file was recorded months after the issues (August vs April 2023), and some
+components ran at other levels then (PetSite answered in ~98 ms instead of ~83 ms, some AWS
+APIs were called twice as often). Spliced as they are, those level steps would sit at the start
+of the issue window as if something had changed there. With ``match_levels`` each latency and
+request series of the baseline is scaled so its mean equals the issue's own mean before the
+change (the buckets that end before the injection), keeping the baseline's shape and relative
+noise; availability is left as recorded. It is off by default: the pre-change level comes from
+one or two buckets, noisy for small counts, so both pictures are approximations and the plain
+shift is the one that adds nothing. ``source.baseline`` in each case says which was used.
+
 Values are converted to the units and keys a tenant uses: latency (seconds, CloudWatch
 ``Average``) -> ``dt.service.request.response_time`` in microseconds; requests (``Sum``) ->
 ``dt.service.request.count``; availability (percent) -> ``dt.service.request.failure_count``
@@ -24,9 +34,9 @@ from dynatrace_agent.importers.petshop_topology import node_id
 
 __all__ = [
     "BASELINE_BUCKETS",
-    "RESPONSE_TIME",
-    "REQUEST_COUNT",
     "FAILURE_COUNT",
+    "REQUEST_COUNT",
+    "RESPONSE_TIME",
     "Timeline",
     "build_series",
     "column_values",
@@ -56,6 +66,10 @@ class Timeline:
     baseline_buckets: int
     offset: float
     baseline_shift: float | None
+    #: Grid index of the first bucket that does not end before the change (== issue start when none does).
+    pre_change: int = 0
+    #: Whether the baseline's latency/request levels are matched to the issue's (module doc).
+    match_levels: bool = False
 
     @property
     def end(self) -> float:
@@ -77,13 +91,21 @@ def _grid_index(table: MetricTable, step: int) -> list[int]:
     for when in table.times:
         offset = (when - first) / step
         if abs(offset - round(offset)) > 1e-6:
-            raise DatasetFormatError(table.file, f"row time {when:.0f} is off the {step}-second grid of the file")
+            raise DatasetFormatError(
+                table.file, f"row time {when:.0f} is off the {step}-second grid of the file"
+            )
         indexes.append(round(offset))
     return indexes
 
 
-def make_timeline(issue: MetricTable, baseline: MetricTable | None) -> Timeline:
-    """The case grid: the baseline's last buckets (if usable) then the issue window, aligned."""
+def make_timeline(
+    issue: MetricTable, baseline: MetricTable | None, change_at: float, *, match_levels: bool = False
+) -> Timeline:
+    """The case grid: the baseline's last buckets (if usable) then the issue window, aligned.
+
+    ``change_at`` is the injection time (epoch s, real clock): buckets ending at or before it
+    are the issue's pre-change buckets.
+    """
     step = issue.step
     if step <= 0 or step % 60:
         raise DatasetFormatError(issue.file, f"rows are {step} s apart; expected whole minutes (300 s)")
@@ -98,26 +120,63 @@ def make_timeline(issue: MetricTable, baseline: MetricTable | None) -> Timeline:
         # the baseline row at grid index `last` must end where the issue window starts
         shift = issue.times[0] - (baseline.times[0] + (last + 1) * step)
     start = issue.times[0] + offset - base_buckets * step
+    total = base_buckets + issue_buckets
+    pre_change = next(
+        (i for i in range(base_buckets, total) if start + (i + 1) * step > change_at + offset), total
+    )
     return Timeline(
         start=start,
         step=step,
-        buckets=base_buckets + issue_buckets,
+        buckets=total,
         baseline_buckets=base_buckets,
         offset=offset,
         baseline_shift=shift,
+        pre_change=pre_change,
+        match_levels=match_levels,
     )
+
+
+#: Metrics whose baseline level is matched to the issue's pre-change level (see the module doc).
+_LEVEL_MATCHED = ("latency", "requests")
+
+
+def _level_matched(values: list[float | None], timeline: Timeline, metric: str) -> list[float | None]:
+    """Scale the baseline part so its mean is the mean of the issue buckets before the change."""
+    if (
+        not timeline.match_levels
+        or metric not in _LEVEL_MATCHED
+        or timeline.pre_change <= timeline.baseline_buckets
+    ):
+        return values
+    base = [v for v in values[: timeline.baseline_buckets] if v is not None]
+    before = [v for v in values[timeline.baseline_buckets : timeline.pre_change] if v is not None]
+    if not base or not before:
+        return values
+    base_mean = sum(base) / len(base)
+    if base_mean <= 0:
+        return values
+    factor = (sum(before) / len(before)) / base_mean
+    return [
+        None if v is None else (v * factor if i < timeline.baseline_buckets else v)
+        for i, v in enumerate(values)
+    ]
 
 
 def column_values(
     timeline: Timeline, issue: MetricTable, baseline: MetricTable | None, node: str, metric: str, stat: str
 ) -> list[float | None]:
-    """One source column (``metric``/``stat`` of ``node``) on the case grid, in its source units."""
+    """One source column (``metric``/``stat`` of ``node``) on the case grid, in its source units.
+
+    The baseline part is level-matched for latency and requests (see the module doc).
+    """
     values: list[float | None] = [None] * timeline.buckets
     if baseline is not None and timeline.baseline_shift is not None:
         column = baseline.series(node, metric, stat)
         if column is not None:
             for when, value in zip(baseline.times, column, strict=True):
-                index = round((when + timeline.baseline_shift + timeline.offset - timeline.start) / timeline.step)
+                index = round(
+                    (when + timeline.baseline_shift + timeline.offset - timeline.start) / timeline.step
+                )
                 if 0 <= index < timeline.baseline_buckets:
                     values[index] = value
     column = issue.series(node, metric, stat)
@@ -126,7 +185,7 @@ def column_values(
             index = round((when + timeline.offset - timeline.start) / timeline.step)
             if timeline.baseline_buckets <= index < timeline.buckets:
                 values[index] = value
-    return values
+    return _level_matched(values, timeline, metric)
 
 
 def node_values(

@@ -17,6 +17,7 @@ behind its wrapper, and the root cause is accepted under any of its non-client f
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -81,7 +82,9 @@ def _properties(node: str) -> dict[str, Any]:
         props["serviceType"] = "WEB_REQUEST"
         props["isClient"] = True
     else:
-        props["serviceType"] = "WEB_REQUEST" if (not kind or kind.startswith(_CODE_TYPES)) else "CUSTOM_SERVICE"
+        props["serviceType"] = (
+            "WEB_REQUEST" if (not kind or kind.startswith(_CODE_TYPES)) else "CUSTOM_SERVICE"
+        )
     return props
 
 
@@ -103,7 +106,7 @@ def link_forms(graph: Graph, nodes: Iterable[str]) -> dict[str, list[str]]:
             continue
         seen.add(base)
         forms = forms_of(node, everything)
-        for outer, inner in zip(forms, forms[1:], strict=False):
+        for outer, inner in itertools.pairwise(forms):
             if inner in calls.get(outer, []) or outer in calls.get(inner, []):
                 continue
             calls.setdefault(outer, []).append(inner)
@@ -132,7 +135,12 @@ def build_entities(
                 "lastSeenTms": last_seen_ms,
                 "properties": _properties(node),
                 "tags": [
-                    {"context": "CONTEXTLESS", "key": "app", "value": "petshop", "stringRepresentation": "app:petshop"}
+                    {
+                        "context": "CONTEXTLESS",
+                        "key": "app",
+                        "value": "petshop",
+                        "stringRepresentation": "app:petshop",
+                    }
                 ],
                 "fromRelationships": {"calls": out} if out else {},
                 "toRelationships": {"calls": inc} if inc else {},
