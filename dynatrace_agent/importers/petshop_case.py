@@ -77,7 +77,7 @@ def _event(issue: Issue, offset: float) -> dict[str, Any]:
         "event.id": issue.event_id(offset),
         "event.kind": "DAVIS_EVENT",
         "event.type": change.event_type,
-        "event.name": f"{change.name} on {issue.target.root_cause}",
+        "event.name": change.name,
         "event.description": change.description,
         "event.status": "CLOSED",
         "event.start": when,

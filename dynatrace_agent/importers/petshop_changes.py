@@ -82,8 +82,9 @@ def _deploy(words: list[str], command: str) -> Change | None:
     ]
     stack = stacks[0] if stacks else None
     edited = [w for w in words if w.endswith((".js", ".ts", ".py", ".java", ".cs", ".go", ".json"))]
-    source = edited[0] if edited else None
-    component = source.replace("\\", "/").split("/")[-2] if source and "/" in source else None
+    parts = edited[0].replace("\\", "/").split("/") if edited else []
+    source = "/".join(p for p in parts if p not in ("", ".", "..")) or None
+    component = source.split("/")[-2] if source and "/" in source else None
     edit = None
     if "sed" in words:
         rest = words[words.index("sed") + 1 :]

@@ -110,7 +110,7 @@ def make_timeline(
     if step <= 0 or step % 60:
         raise DatasetFormatError(issue.file, f"rows are {step} s apart; expected whole minutes (300 s)")
     issue_buckets = _grid_index(issue, step)[-1] + 1
-    offset = -(issue.times[0] % step)
+    offset = 0.0 - (issue.times[0] % step)  # never -0.0
     base_buckets = 0
     shift: float | None = None
     if baseline is not None and baseline.step == step:
