@@ -33,6 +33,10 @@ def dataset_root(src: Path) -> Path:
         raise DatasetFormatError(src, "no such folder; pass the PetShop repository or its dataset/ folder")
     if not src.is_dir():
         raise DatasetFormatError(src, "not a folder; pass the PetShop repository or its dataset/ folder")
+    if (src / "graph.csv").is_file():
+        raise DatasetFormatError(
+            src, "is one scenario folder; pass the dataset/ folder that holds it (every scenario is imported)"
+        )
     for root in (src / "dataset", src):
         if root.is_dir() and any((d / "graph.csv").is_file() for d in root.iterdir() if d.is_dir()):
             return root

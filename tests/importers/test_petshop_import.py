@@ -235,6 +235,8 @@ def _copy(tmp_path: Path) -> Path:
 def test_a_folder_that_is_not_petshop_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DatasetFormatError, match="no such folder"):
         import_dataset(tmp_path / "missing", tmp_path / "out")
+    with pytest.raises(DatasetFormatError, match="one scenario folder"):
+        import_dataset(FIXTURE / "dataset" / "low_traffic", tmp_path / "out")
     (tmp_path / "empty").mkdir()
     with pytest.raises(DatasetFormatError, match=r"dataset/<scenario>/graph\.csv"):
         import_dataset(tmp_path / "empty", tmp_path / "out")
