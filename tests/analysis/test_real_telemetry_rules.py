@@ -149,3 +149,22 @@ def test_covered_minutes_ignore_stray_spans_at_a_window_edge() -> None:
     assert covered_minutes([3800, 700, 300, 30]) == 2.0
     assert covered_minutes([100, 100, 100]) == 3.0
     assert covered_minutes([]) is None
+
+
+def test_a_callees_extra_traffic_does_not_explain_its_callers_trouble() -> None:
+    # MID was reconfigured and fails; SIDE, which MID calls, gets more requests (MID's retries).
+    from .scenarios import change
+
+    ev = evidence(
+        candidates=_candidates(),
+        changes=[change("cfg-1", MID, kind="configuration", minutes=-5)],
+        traces=[healthy(FRONT), healthy(OTHER), healthy(DEEP)],
+        metrics=[
+            metric(MID, "dt.service.request.failure_count", 0.2, 11.0, std=0.4),
+            metric(SIDE, "dt.service.request.count", 0.5, 11.0, std=0.5),
+        ],
+    )
+    result = rank_root_causes(ev)
+    assert _order(result)[0] == MID
+    side = next(r for r in result.ranked if r.entity_id == SIDE)
+    assert "propagation" not in side.signals

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dynatrace_agent.analysis.ranking.context import CandidateState, RankContext
-from dynatrace_agent.analysis.ranking.scoring import PROPAGATING, combine
+from dynatrace_agent.analysis.ranking.scoring import DEVIATION_SIGNALS, PROPAGATING, combine
 
 #: A deviation counts as an anomaly for propagation rules from this combined strength on.
 ANOMALY_THRESHOLD = 0.15
@@ -40,7 +40,7 @@ def downstream_explanation(ctx: RankContext) -> None:
     are discounted. Evidence that the trouble starts in the candidate itself, from its own
     spans (failure origins, its own self time), is kept.
     """
-    sym = {cid: st.deviation() for cid, st in ctx.states.items()}
+    sym = {cid: _explaining_deviation(st) for cid, st in ctx.states.items()}
     for d in _consequences(ctx, sym):
         sym[d] = 0.0  # explained by the changed caller above it: not a culprit for anyone
     below = {
@@ -79,6 +79,18 @@ def downstream_explanation(ctx: RankContext) -> None:
             "its anomaly explains those of the services that depend on it: "
             + ", ".join(ctx.states[e].candidate.label for e in explained[:3]),
         )
+
+
+#: Deviations that cannot explain a caller's trouble: a callee receiving more requests is
+#: receiving them from its callers, so its traffic rise is their effect, not their cause.
+_EFFECT_OF_CALLERS = frozenset({"throughput"})
+
+
+def _explaining_deviation(st: CandidateState) -> float:
+    """How anomalous a candidate is, counting only deviations that can propagate to callers."""
+    return combine(
+        {k: v for k, v in st.signals.items() if k in DEVIATION_SIGNALS and k not in _EFFECT_OF_CALLERS}
+    )
 
 
 #: Signals that are a candidate's own trouble, never relayed from a callee.

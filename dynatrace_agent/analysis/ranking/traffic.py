@@ -38,7 +38,8 @@ def traffic_signals(ctx: RankContext) -> None:
             other = states[d]
             strength = max(strength, other.deviation())
             other.explain(
-                ("origin", "failure_rate", "failure_metric", "latency", "logs", "resource"),
+                # Overloaded: its symptoms, and the trouble it passes on, are the surge's.
+                ("origin", "failure_rate", "failure_metric", "latency", "logs", "resource", "propagation"),
                 0.5,
                 cid,
                 f"its trouble coincides with a traffic surge from {st.candidate.label}: "
