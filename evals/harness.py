@@ -32,6 +32,7 @@ from evals.scoring import (
     RESULTS_FORMAT,
     Prediction,
     baseline_summary,
+    calibration,
     rank_of_truth,
     score_case,
     summarise_by_tag,
@@ -86,6 +87,7 @@ class CaseRun:
     row: dict[str, Any]
     tags: list[str]
     baseline_ranks: dict[str, int | None]
+    confidence: float | None = None
 
 
 def _load_investigate() -> Callable[..., Any]:
@@ -174,7 +176,8 @@ async def run_case(path: Path, *, model: Any = None, deadline_s: float = 120.0) 
     }
     if model is not None and expected is not None and expected.facts:
         row["judge"] = await judge_facts(model, report.to_markdown(), expected.facts)
-    return CaseRun(row, list(case.tags), baseline_ranks)
+    confidence = round(float(getattr(report, "confidence", 0.0)), 4)
+    return CaseRun(row, list(case.tags), baseline_ranks, confidence)
 
 
 async def run_eval(
@@ -210,6 +213,9 @@ async def run_eval(
         "cases": rows,
         "summary": summary,
         "by_tag": summarise_by_tag(rows, tags),
+        "calibration": calibration(
+            [{**run.row, "confidence": run.confidence} for run in runs if run.confidence is not None]
+        ),
         "baselines": {
             name: baseline_summary([run.baseline_ranks.get(name) for run in runs]) for name in baseline_names
         },
@@ -243,6 +249,13 @@ def render_table(results: dict[str, Any]) -> str:
     for name, b in results.get("baselines", {}).items():
         lines.append(
             f"baseline {name}: AC@1 {b['ac_at_1']:.2f}  AC@3 {b['ac_at_3']:.2f}  AC@5 {b['ac_at_5']:.2f}"
+        )
+    bands = [b for b in results.get("calibration", []) if b["cases"]]
+    if bands:
+        lines.append("")
+        lines.append(
+            "calibration: "
+            + "  ".join(f"{b['confidence']}: {b['top_right']:.0%} right of {b['cases']}" for b in bands)
         )
     by_tag = results.get("by_tag", {})
     if by_tag:

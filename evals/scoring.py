@@ -113,3 +113,32 @@ def summarise_by_tag(cases: Sequence[Mapping[str, Any]], tags: Mapping[str, Sequ
 def baseline_summary(ranks: Sequence[int | None]) -> dict[str, float]:
     """AC@1/3/5 of a baseline from its ranks (None = the truth was not among its guesses)."""
     return {f"ac_at_{k}": _share(r is not None and r <= k for r in ranks) for k in (1, 3, 5)}
+
+
+#: Confidence bands of the calibration table: (lower bound inclusive, label).
+CONFIDENCE_BANDS: tuple[tuple[float, str], ...] = (
+    (0.7, ">= 70%"),
+    (0.5, "50-69%"),
+    (0.3, "30-49%"),
+    (0.0, "< 30%"),
+)
+
+
+def calibration(cases: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """How often the top candidate is right at each reported confidence level.
+
+    A confidence means something only if higher bands are right more often; this table is
+    what a reader checks before trusting a "92 %" in a report. Cases that did not run, or have
+    no labelled truth or no confidence, are left out.
+    """
+    bands: dict[str, list[bool]] = {label: [] for _, label in CONFIDENCE_BANDS}
+    for case in cases:
+        confidence = case.get("confidence")
+        if not case.get("ok") or not isinstance(confidence, int | float) or "rank" not in case:
+            continue
+        label = next(label for low, label in CONFIDENCE_BANDS if confidence >= low)
+        bands[label].append(case.get("rank") == 1)
+    return [
+        {"confidence": label, "cases": len(hits), "top_right": (sum(hits) / len(hits)) if hits else None}
+        for label, hits in bands.items()
+    ]

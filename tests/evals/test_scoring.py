@@ -153,3 +153,20 @@ def test_latest_change_and_deepest_failing_span_baselines(tmp_path: Path) -> Non
     )
     assert [r["entity_id"] for r in baselines.latest_change(case)] == ["SERVICE-NEW", "SERVICE-OLD"]
     assert [r["entity_id"] for r in baselines.deepest_failing_span(case)] == ["SERVICE-D"]
+
+
+def test_calibration_table_counts_top_hits_per_confidence_band() -> None:
+    from evals.scoring import calibration
+
+    cases = [
+        {"ok": True, "rank": 1, "confidence": 0.9},
+        {"ok": True, "rank": 2, "confidence": 0.75},
+        {"ok": True, "rank": 1, "confidence": 0.55},
+        {"ok": True, "rank": None, "confidence": 0.1},
+        {"ok": False, "rank": None, "confidence": 0.9},  # did not run: left out
+    ]
+    table = {row["confidence"]: row for row in calibration(cases)}
+    assert table[">= 70%"] == {"confidence": ">= 70%", "cases": 2, "top_right": 0.5}
+    assert table["50-69%"]["top_right"] == 1.0
+    assert table["30-49%"] == {"confidence": "30-49%", "cases": 0, "top_right": None}
+    assert table["< 30%"]["top_right"] == 0.0
