@@ -168,3 +168,16 @@ def test_a_callees_extra_traffic_does_not_explain_its_callers_trouble() -> None:
     assert _order(result)[0] == MID
     side = next(r for r in result.ranked if r.entity_id == SIDE)
     assert "propagation" not in side.signals
+
+
+def test_an_entity_changed_inside_the_window_is_ranked_even_beyond_the_topology() -> None:
+    from .scenarios import change
+
+    far = "SERVICE-00000000000000FA"
+    ev = evidence(
+        candidates=_candidates(),
+        changes=[change("deploy-far", far, minutes=-6)],
+        traces=[healthy(FRONT), healthy(MID), healthy(OTHER), healthy(DEEP), healthy(SIDE)],
+    )
+    result = rank_root_causes(ev)
+    assert far in _order(result)

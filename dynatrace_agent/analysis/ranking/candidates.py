@@ -67,6 +67,12 @@ def augment_candidates(evidence: Evidence, candidates: list[Candidate], index: C
 
     for t in evidence.traces:
         add(t.service, t.name, list(t.callees))
+    for ch in evidence.changes:
+        # Every entity someone deployed to or reconfigured inside the window is rankable, even
+        # beyond the explored topology: the change may be the cause however far down it sits.
+        if ch.kind in ("deployment", "configuration"):
+            for entity in ch.entity_ids:
+                add(entity, None, [])
     for lg in evidence.logs:
         if lg.incident_errors > 0:
             add(lg.entity, lg.name, [])

@@ -35,6 +35,8 @@ from graphs.investigation.state import InvestigationState
 
 __all__ = ["analysis_node", "evidence_from_state", "guard_blind_verdict", "name_unnamed"]
 
+#: Change kinds someone made on purpose (not availability or other events).
+_MADE_CHANGES = ("deployment", "configuration")
 _ENTITY_ID = re.compile(r"^([A-Z][A-Z0-9_]*)-[0-9A-F]{16}$")
 
 
@@ -52,8 +54,11 @@ def evidence_from_state(state: InvestigationState) -> Evidence:
     candidates = [Candidate.model_validate(c) for c in state.get("candidates") or []]
     ids = {c.entity_id for c in candidates}
     changes = [ChangeEvent.model_validate(c) for c in state.get("changes") or []]
-    if ids:  # changes were fetched for the whole environment; keep those on candidates
-        changes = [c for c in changes if ids.intersection(c.entity_ids)]
+    if ids:
+        # Changes were fetched for the whole environment: keep those on candidates, and every
+        # deployment or configuration change in the window wherever it is (the root may lie
+        # deeper than the topology was explored; the ranking makes its entity a candidate).
+        changes = [c for c in changes if ids.intersection(c.entity_ids) or c.kind in _MADE_CHANGES]
     return Evidence(
         problem=ProblemInfo.model_validate(state["problem_info"]),
         window=Window.model_validate(window) if window else None,

@@ -37,7 +37,7 @@ MAX_CANDIDATES = 60
 #: Entity types that are the impacted side (users, frontends), never a root cause here.
 _NOT_CANDIDATES = {"APPLICATION", "MOBILE_APPLICATION", "CUSTOM_APPLICATION", "SYNTHETIC_TEST", "HTTP_CHECK"}
 #: How far down the call graph the candidates reach: a root cause is often a callee's callee.
-MAX_CALL_DEPTH = 3
+MAX_CALL_DEPTH = 4
 _MAX_ROUNDS = MAX_CALL_DEPTH + 1
 _MAX_HOSTS = 10
 #: Processes kept per host (noisy neighbours).
