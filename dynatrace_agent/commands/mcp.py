@@ -82,10 +82,12 @@ def _token() -> SecretStr | None:
 
 
 def _validate(args: argparse.Namespace) -> None:
-    if args.budget is not None:
-        check_budget(args.budget)
-    if args.report_budget is not None:
-        check_budget(args.report_budget)
+    for option, value in (("--budget", args.budget), ("--report-budget", args.report_budget)):
+        if value is not None:
+            try:
+                check_budget(value)
+            except ValueError as exc:
+                raise ConfigurationError(f"{option}: {exc}") from None
     if not 0 < args.port < 65536:
         raise ConfigurationError(f"--port must be 1-65535, got {args.port}")
     if args.no_oauth and not args.simulator:

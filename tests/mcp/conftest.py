@@ -11,14 +11,15 @@ from mcp.shared.memory import create_connected_server_and_client_session
 
 from dynatrace_agent.mcp import DynatraceMcpServer, ResourceStore, build_server
 from dynatrace_agent.simulator import SimulatorOptions
-from tests.tools.conftest import make_toolkit, toolkit  # noqa: F401  (fixture)
+from tests.tools.conftest import make_toolkit
+from tests.tools.conftest import toolkit as toolkit  # the fixture, shared
 
 
 async def make_server(options: SimulatorOptions | None = None, **kwargs: Any) -> DynatraceMcpServer:
     """A server over a probed toolkit on the demo simulator (``compact`` goes to the toolkit)."""
-    toolkit = await make_toolkit(options, compact=kwargs.pop("compact", False))
+    kit = await make_toolkit(options, compact=kwargs.pop("compact", False))
     kwargs.setdefault("resources", ResourceStore())
-    return build_server(toolkit, **kwargs)
+    return build_server(kit, **kwargs)
 
 
 @asynccontextmanager

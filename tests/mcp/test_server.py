@@ -32,7 +32,9 @@ def _text(result: types.CallToolResult) -> str:
 
 
 @pytest.mark.parametrize("options", [None, NO_OAUTH], ids=["oauth", "no-oauth"])
-async def test_lists_exactly_the_toolkit_tools_for_the_granted_scopes(options: SimulatorOptions | None) -> None:
+async def test_lists_exactly_the_toolkit_tools_for_the_granted_scopes(
+    options: SimulatorOptions | None,
+) -> None:
     kit = await make_toolkit(options)
     expected = [t.name for t in kit.get_tools()]
     await kit.aclose()
@@ -40,8 +42,12 @@ async def test_lists_exactly_the_toolkit_tools_for_the_granted_scopes(options: S
         listed = (await session.list_tools()).tools
     assert [t.name for t in listed] == [INVESTIGATE_NAME, *expected]
     if options is NO_OAUTH:  # no Grail: problems, entities and alerting rules only
-        assert expected == ["dynatrace_list_problems", "dynatrace_get_problem", "dynatrace_list_entities",
-                            "dynatrace_list_alerting_rules"]
+        assert expected == [
+            "dynatrace_list_problems",
+            "dynatrace_get_problem",
+            "dynatrace_list_entities",
+            "dynatrace_list_alerting_rules",
+        ]
     else:
         assert expected == list(TOOL_NAMES)
     for tool in listed:
@@ -112,5 +118,5 @@ async def test_investigate_errors_are_advice() -> None:
         assert unknown.isError and "Not found" in _text(unknown)
         invalid = await session.call_tool(INVESTIGATE_NAME, {"problem": "a\nb", "budget": 5})
         assert invalid.isError and "problem:" in _text(invalid) and "budget:" in _text(invalid)
-        with pytest.raises(McpError, match="no report for 'P-404'.*call dynatrace_investigate first"):
+        with pytest.raises(McpError, match=r"no report for 'P-404'.*call dynatrace_investigate first"):
             await session.read_resource(AnyUrl("dynatrace://reports/P-404"))
