@@ -184,7 +184,7 @@ class DynatraceMcpServer:
 
 def _input_schema(tool: BaseTool) -> dict[str, Any]:
     if isinstance(tool, DynatraceTool):
-        return dict(tool.definition_schema)
+        return tool.tool_call_schema  # a fresh copy: the SDK may keep it
     # pragma: no cover - the toolkit only builds DynatraceTools; others get LangChain's schema
     return dict(convert_to_openai_tool(tool)["function"].get("parameters", {}))
 

@@ -11,6 +11,7 @@ and turns every failure into ``ToolException`` text that says what to try, so a
 
 from __future__ import annotations
 
+import copy
 import json
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -104,7 +105,7 @@ class DynatraceTool(StructuredTool):
     @property
     def tool_call_schema(self) -> dict[str, Any]:
         """The lean JSON schema LangChain's ``convert_to_openai_tool`` sends to a model."""
-        return dict(self.definition_schema)
+        return copy.deepcopy(self.definition_schema)
 
 
 def _json_plain(value: Any) -> Any:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import uvicorn
 from mcp import ClientSession, StdioServerParameters, types
 from mcp.client.stdio import stdio_client
 
 from dynatrace_agent.cli import main
+from dynatrace_agent.simulator import SimulatorOptions, create_app, demo_case
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,6 +41,59 @@ async def test_stdio_server_lists_and_calls_tools_and_investigates() -> None:
         and "**Verdict:** payment" in verdict.content[0].text
     )
     assert "dynatrace://cases/demo-checkout-deployment" in cases
+
+
+@pytest.mark.slow
+async def test_env_and_config_pick_the_tenant(tmp_path: Path) -> None:
+    """A TOML file with two environments; ``--env`` picks the one without OAuth (a loopback simulator)."""
+    opts = SimulatorOptions(oauth_enabled=False)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(demo_case(), opts), host="127.0.0.1", port=port, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    config = tmp_path / "agent.toml"
+    config.write_text(
+        'default = "other"\n'
+        "[environments.other]\n"
+        'url = "https://abc12345.live.dynatrace.com"\n'
+        'api_token_env = "OTHER_TOKEN"\n'
+        "[environments.classic]\n"
+        f'url = "http://127.0.0.1:{port}"\n'
+        'api_token_env = "SIM_TOKEN"\n',
+        encoding="utf-8",
+    )
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "dynatrace_agent", "mcp", "--env", "classic"],
+        env={
+            **os.environ,
+            "DT_AGENT_CONFIG": str(config),
+            "SIM_TOKEN": opts.api_token,
+            "OTHER_TOKEN": opts.api_token,
+        },
+        cwd=ROOT,
+    )
+    try:
+        while not server.started:
+            await asyncio.sleep(0.02)
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            names = [t.name for t in (await session.list_tools()).tools]
+            problem = await session.call_tool("dynatrace_get_problem", {"problem": "P-25031177"})
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+    assert names == [
+        "dynatrace_investigate",
+        "dynatrace_list_problems",
+        "dynatrace_get_problem",
+        "dynatrace_list_entities",
+        "dynatrace_list_alerting_rules",
+    ]  # no OAuth on that tenant: no Grail tools
+    assert isinstance(problem.content[0], types.TextContent) and "Davis root cause" in problem.content[0].text
 
 
 def test_without_the_extra_the_command_says_what_to_install() -> None:

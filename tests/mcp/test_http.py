@@ -27,6 +27,7 @@ from dynatrace_agent.mcp.http import MCP_PATH, build_http_app, check_bind, is_lo
 from dynatrace_agent.simulator import simulator_settings
 from tests.mcp.conftest import make_server
 from tests.tools.conftest import simulator_factory
+from tests.tools.test_demo_incident import CASES
 
 TOKEN = "test-token-0123456789abcdef"
 
@@ -138,9 +139,9 @@ async def test_langchain_mcp_adapters_load_and_call_the_tools() -> None:
             }
         )
         tools = {t.name: t for t in await client.get_tools()}
-        args = {"service": "payment", "levels": ["ERROR"], "timeframe_start": "now-30m"}
-        answer = await tools["dynatrace_query_logs"].ainvoke(args)
+        answers = {name: _text(await tools[name].ainvoke(dict(args))) for name, (args, _) in CASES.items()}
         verdict = await tools["dynatrace_investigate"].ainvoke({"problem": "P-25031177"})
-    expected = await tools_call("dynatrace_query_logs", args, simulator_settings(), simulator_factory())
-    assert _text(answer) == expected.content
+    for name, (args, _) in CASES.items():
+        expected = await tools_call(name, dict(args), simulator_settings(), simulator_factory())
+        assert answers[name] == expected.content, name
     assert "**Verdict:** payment" in _text(verdict)
