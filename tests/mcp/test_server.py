@@ -120,3 +120,11 @@ async def test_investigate_errors_are_advice() -> None:
         assert invalid.isError and "problem:" in _text(invalid) and "budget:" in _text(invalid)
         with pytest.raises(McpError, match=r"no report for 'P-404'.*call dynatrace_investigate first"):
             await session.read_resource(AnyUrl("dynatrace://reports/P-404"))
+
+
+async def test_investigate_on_a_tenant_without_oauth_names_what_it_could_not_see() -> None:
+    async with connected(await make_server(NO_OAUTH)) as session:
+        result = await session.call_tool(INVESTIGATE_NAME, {"problem": PROBLEM})
+    text = _text(result)
+    assert result.isError is False and text.startswith("# P-25031177")
+    assert "**Not checked:** events" in text and "logs, metrics, traces" in text
