@@ -11,6 +11,7 @@ stays readable as a resource.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +29,7 @@ __all__ = [
     "INVESTIGATE_NAME",
     "InvestigateArgs",
     "investigate_schema",
+    "progress_message",
     "report_text",
     "run_investigation",
 ]
@@ -55,11 +57,25 @@ def investigate_schema() -> dict[str, Any]:
 
 
 async def run_investigation(
-    client: DynatraceClient, problem: str, *, model: Any | None = None, deadline_s: float = 120.0
+    client: DynatraceClient,
+    problem: str,
+    *,
+    model: Any | None = None,
+    deadline_s: float = 120.0,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> Any:
     """Run the investigation graph (imported by name: the library never imports ``graphs``)."""
     runner = importlib.import_module("graphs.investigation.run")
-    return await runner.investigate(problem, client=client, model=model, deadline_s=deadline_s)
+    return await runner.investigate(
+        problem, client=client, model=model, deadline_s=deadline_s, on_progress=on_progress
+    )
+
+
+def progress_message(event: dict[str, Any]) -> str:
+    """One graph progress event as a line for the client, e.g. ``traces done: 10 findings``."""
+    phase, status = str(event.get("phase", "?")), str(event.get("status", ""))
+    detail = str(event.get("detail") or "")
+    return f"{phase} {status}: {detail}" if detail else f"{phase} {status}"
 
 
 def report_text(markdown: str, *, budget: int, resource_uri: str) -> str:

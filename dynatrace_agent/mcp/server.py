@@ -13,6 +13,7 @@ Every tool is annotated read-only: nothing here writes to Dynatrace.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -33,6 +34,7 @@ from dynatrace_agent.mcp.investigate import (
     INVESTIGATE_NAME,
     InvestigateArgs,
     investigate_schema,
+    progress_message,
     report_text,
     run_investigation,
 )
@@ -55,6 +57,9 @@ READ_ONLY = types.ToolAnnotations(
 
 #: Runs the investigation: (client, problem) -> InvestigationReport. Replaceable in tests.
 Investigator = Callable[..., Awaitable[Any]]
+#: Receives one progress line (sent to the client as a progress notification).
+Progress = Callable[[str], None]
+_PENDING: set[asyncio.Task[None]] = set()
 
 
 @dataclass
@@ -105,11 +110,16 @@ class DynatraceMcpServer:
 
     # ---- calls -------------------------------------------------------------------------
 
-    async def call(self, name: str, arguments: dict[str, Any] | None) -> types.CallToolResult:
-        """Call one tool; errors are advice text with ``isError`` (same text as ``tools call``)."""
+    async def call(
+        self, name: str, arguments: dict[str, Any] | None, *, progress: Progress | None = None
+    ) -> types.CallToolResult:
+        """Call one tool; errors are advice text with ``isError`` (same text as ``tools call``).
+
+        ``progress`` receives one line per investigation phase (the client's progress token).
+        """
         args = dict(arguments or {})
         if name == INVESTIGATE_NAME and self.investigate:
-            return await self._investigate(args)
+            return await self._investigate(args, progress)
         tool = self._tools.get(name)
         if tool is None:
             known = ", ".join(t.name for t in self.tool_definitions())
@@ -119,15 +129,22 @@ class DynatraceMcpServer:
             return _result(f"Error: {name} returned no tool message.", error=True)
         return _result(str(message.content), error=message.status == "error")
 
-    async def _investigate(self, arguments: dict[str, Any]) -> types.CallToolResult:
+    async def _investigate(
+        self, arguments: dict[str, Any], progress: Progress | None
+    ) -> types.CallToolResult:
         try:
             args = InvestigateArgs.model_validate(arguments)
         except ValidationError as exc:
             return _result(f"Error: {explain_validation(exc, tool=INVESTIGATE_NAME)}", error=True)
         handle = self.toolkit.environments[self.toolkit.default_environment]
+        on_progress = None if progress is None else (lambda event: progress(progress_message(event)))
         try:
             report = await self.investigator(
-                handle.client(), args.problem, model=self.model, deadline_s=self.deadline_s
+                handle.client(),
+                args.problem,
+                model=self.model,
+                deadline_s=self.deadline_s,
+                on_progress=on_progress,
             )
         except DynatraceAgentError as exc:
             return _result(f"Error: {explain(exc, tool=INVESTIGATE_NAME)}", error=True)
@@ -160,7 +177,7 @@ class DynatraceMcpServer:
             return self.tool_definitions()
 
         async def call_tool(name: str, arguments: dict[str, Any] | None) -> types.CallToolResult:
-            return await self.call(name, arguments)
+            return await self.call(name, arguments, progress=_progress_sender(server))
 
         async def list_resources() -> list[types.Resource]:
             return self.resource_list()
@@ -180,6 +197,32 @@ class DynatraceMcpServer:
     async def aclose(self) -> None:
         """Close the toolkit's clients on the running loop."""
         await self.toolkit.aclose()
+
+
+def _progress_sender(server: Server[Any, Any]) -> Progress | None:
+    """Progress notifications for the current request, when its client asked for them.
+
+    The graph reports progress synchronously; each line is sent as its own task on the
+    running loop, numbered so the client sees it advance.
+    """
+    context = server.request_context
+    token = context.meta.progressToken if context.meta is not None else None
+    if token is None:
+        return None
+    session, request_id = context.session, str(context.request_id)
+    sent = [0]
+
+    def send(message: str) -> None:
+        sent[0] += 1
+        task = asyncio.get_running_loop().create_task(
+            session.send_progress_notification(
+                token, float(sent[0]), message=message, related_request_id=request_id
+            )
+        )
+        _PENDING.add(task)  # the loop only holds tasks weakly
+        task.add_done_callback(_PENDING.discard)
+
+    return send
 
 
 def _input_schema(tool: BaseTool) -> dict[str, Any]:

@@ -128,3 +128,20 @@ async def test_investigate_on_a_tenant_without_oauth_names_what_it_could_not_see
     text = _text(result)
     assert result.isError is False and text.startswith("# P-25031177")
     assert "**Not checked:** events" in text and "logs, metrics, traces" in text
+
+
+async def test_investigate_reports_progress_when_the_client_asks() -> None:
+    seen: list[tuple[float, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, message))
+
+    async with connected(await make_server()) as session:
+        result = await session.call_tool(
+            INVESTIGATE_NAME, {"problem": PROBLEM}, progress_callback=on_progress
+        )
+        await session.send_ping()  # notifications sent before the answer have arrived by now
+    assert result.isError is False
+    messages = [m or "" for _, m in seen]
+    assert any(m.startswith("traces") for m in messages) and any(m.startswith("logs") for m in messages)
+    assert [p for p, _ in seen] == sorted(p for p, _ in seen)
