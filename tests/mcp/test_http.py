@@ -7,7 +7,9 @@ A real uvicorn server on a free loopback port; the SDK's HTTP client and
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -145,3 +147,40 @@ async def test_langchain_mcp_adapters_load_and_call_the_tools() -> None:
         expected = await tools_call(name, dict(args), simulator_settings(), simulator_factory())
         assert answers[name] == expected.content, name
     assert "**Verdict:** payment" in _text(verdict)
+
+
+@pytest.mark.slow
+async def test_cli_serves_http_on_loopback_until_stopped() -> None:
+    port = _free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "dynatrace_agent",
+        "mcp",
+        "--http",
+        "--port",
+        str(port),
+        "--simulator",
+        "--compact",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if k != "DT_AGENT_MCP_TOKEN"},
+    )
+    try:
+        assert process.stderr is not None
+        line = await asyncio.wait_for(process.stderr.readline(), 60)
+        url = f"http://127.0.0.1:{port}{MCP_PATH}"
+        assert line.decode().strip() == f"MCP server on {url}"
+        names: list[str] = []
+        for _ in range(100):  # the banner precedes uvicorn's bind by a moment
+            try:
+                async with session_at(url, {}) as session:
+                    names = [t.name for t in (await session.list_tools()).tools]
+                break
+            except (httpx.ConnectError, ExceptionGroup):
+                await asyncio.sleep(0.1)
+        assert names[0] == "dynatrace_investigate" and "dynatrace_query_metrics" not in names
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 20)
+    assert process.stdout is not None and await process.stdout.read() == b""
