@@ -27,7 +27,7 @@ from mcp.server.lowlevel.helper_types import ReadResourceContents
 from pydantic import AnyUrl, ValidationError
 
 from dynatrace_agent._version import __version__
-from dynatrace_agent.errors import DynatraceAgentError, NotFoundError
+from dynatrace_agent.errors import NotFoundError
 from dynatrace_agent.mcp.investigate import (
     DEFAULT_REPORT_BUDGET,
     INVESTIGATE_DESCRIPTION,
@@ -146,7 +146,7 @@ class DynatraceMcpServer:
                 deadline_s=self.deadline_s,
                 on_progress=on_progress,
             )
-        except DynatraceAgentError as exc:
+        except Exception as exc:  # every failure becomes advice for the model, as with the tools
             return _result(f"Error: {explain(exc, tool=INVESTIGATE_NAME)}", error=True)
         markdown = str(report.to_markdown())
         uri = self.resources.add_report(args.problem, markdown)

@@ -145,3 +145,14 @@ async def test_investigate_reports_progress_when_the_client_asks() -> None:
     messages = [m or "" for _, m in seen]
     assert any(m.startswith("traces") for m in messages) and any(m.startswith("logs") for m in messages)
     assert [p for p, _ in seen] == sorted(p for p, _ in seen)
+
+
+async def test_a_failing_investigation_is_advice_not_a_protocol_error() -> None:
+    async def broken(*_: Any, **__: Any) -> Any:
+        raise TimeoutError("the graph missed its deadline")
+
+    async with connected(await make_server(investigator=broken)) as session:
+        result = await session.call_tool(INVESTIGATE_NAME, {"problem": PROBLEM})
+    assert result.isError is True
+    assert _text(result).startswith("Error: dynatrace_investigate failed")
+    assert "TimeoutError: the graph missed its deadline" in _text(result)
