@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from dynatrace_agent.simulator import SimulatorOptions
@@ -93,3 +94,14 @@ async def test_several_environments_add_only_a_short_environment_argument() -> N
     assert env["enum"] == ["prod", "stage"] and "prod" in env["description"]
     assert definitions_tokens(kit.get_tools()) <= FULL_BUDGET + 12 * 40  # one short argument per tool
     await kit.aclose()
+
+
+def test_tools_list_json_shows_what_a_model_reads(capsys: pytest.CaptureFixture[str]) -> None:
+    from dynatrace_agent.cli import main
+
+    assert main(["tools", "list", "--json"]) == 0
+    payload = {t["name"]: t for t in json.loads(capsys.readouterr().out)}
+    logs = payload["dynatrace_query_logs"]
+    assert logs["input_schema"] == lean_schema(QueryLogsArgs)
+    assert "anyOf" in json.dumps(logs["args_schema"]) and "anyOf" not in json.dumps(logs["input_schema"])
+    assert sum(t["definition_tokens"] for t in payload.values()) <= FULL_BUDGET
