@@ -42,8 +42,9 @@ __all__ = [
     "tool_result",
 ]
 
+#: Argument descriptions a model re-reads every turn: only what the name and type do not say.
 TIMEFRAME_START = "ISO or now-30m."
-TIMEFRAME_END = None
+TIMEFRAME_END: str | None = None  # the name says it; leaving it out means "now"
 SYNC_TIMEOUT_S = 300.0
 
 
