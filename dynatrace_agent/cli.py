@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "connection",
     "tools",
     "serve",
+    "mcp",
     "simulator",
     "eval",
     "record",

@@ -20,6 +20,8 @@ from dynatrace_agent.errors import ConfigurationError
 from dynatrace_agent.settings import EnvironmentSettings, load_settings
 from dynatrace_agent.tools import TOOL_NAMES, TOOL_SPECS, DynatraceToolkit
 from dynatrace_agent.tools.context import TransportFactory
+from dynatrace_agent.tools.definitions import definition_tokens
+from dynatrace_agent.tools.schema import lean_schema
 
 __all__ = ["register"]
 
@@ -36,7 +38,9 @@ def register(subparsers: Any) -> None:
 
     list_parser = sub.add_parser("list", help="list the tools, their scopes and what they do")
     list_parser.add_argument(
-        "--json", action="store_true", help="print names, descriptions, scopes and args schemas"
+        "--json",
+        action="store_true",
+        help="print names, descriptions, scopes, args schemas and what each definition costs a model",
     )
     list_parser.set_defaults(handler=run_list)
 
@@ -78,6 +82,14 @@ def run_list(args: argparse.Namespace) -> int:
                 "scopes": list(spec.scopes),
                 "description": spec.description,
                 "args_schema": spec.args_schema.model_json_schema(),
+                "input_schema": lean_schema(spec.args_schema),
+                "definition_tokens": definition_tokens(
+                    {
+                        "name": spec.name,
+                        "description": spec.description,
+                        "parameters": lean_schema(spec.args_schema),
+                    }
+                ),
             }
             for spec in TOOL_SPECS
         ]

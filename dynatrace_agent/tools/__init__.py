@@ -12,10 +12,11 @@ full records with their query and Grail metadata for code.
 from dynatrace_agent.tools.availability import Availability, configured_availability, probe_availability
 from dynatrace_agent.tools.base import ToolArgs, ToolSpec, build_tool, tool_result
 from dynatrace_agent.tools.context import EnvironmentHandle
-from dynatrace_agent.tools.registry import TOOL_NAMES, TOOL_SPECS, spec
+from dynatrace_agent.tools.registry import COMPACT_TOOL_NAMES, TOOL_NAMES, TOOL_SPECS, spec
 from dynatrace_agent.tools.toolkit import DynatraceToolkit
 
 __all__ = [
+    "COMPACT_TOOL_NAMES",
     "TOOL_NAMES",
     "TOOL_SPECS",
     "Availability",

@@ -18,13 +18,13 @@ __all__ = ["LIST_ALERTING_RULES", "ListAlertingRulesArgs"]
 class ListAlertingRulesArgs(ToolArgs):
     """Which alerting rules to list."""
 
-    enabled_only: bool = Field(default=False, description="Only rules that are switched on.")
+    enabled_only: bool = Field(default=False, description="Enabled rules only.")
     text: OneLine | None = Field(
         default=None,
         max_length=200,
-        description="Only rules whose title or alerted metric/query contains this text.",
+        description="In title or metric/query.",
     )
-    max_rules: int = Field(default=500, ge=1, le=2000, description="At most this many rules are read.")
+    max_rules: int = Field(default=500, ge=1, le=2000)
 
 
 async def _run(client: DynatraceClient, args: ListAlertingRulesArgs) -> CapabilityResult[Any]:
@@ -37,9 +37,7 @@ LIST_ALERTING_RULES = ToolSpec(
     name="dynatrace_list_alerting_rules",
     capability="alerting_rules",
     description=(
-        "List Dynatrace alerting rules: metric events and Davis anomaly detectors (DQL custom alerts). "
-        "Returns "
-        "what each rule alerts on, its model and threshold, the event type it raises and whether it is "
+        "Alerting rules (metric events, anomaly detectors): what each watches, threshold, event type, "
         "enabled."
     ),
     args_schema=ListAlertingRulesArgs,

@@ -11,6 +11,7 @@ and turns every failure into ``ToolException`` text that says what to try, so a
 
 from __future__ import annotations
 
+import copy
 import json
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -25,6 +26,7 @@ from dynatrace_agent.client.scopes import CAPABILITY_SCOPES
 from dynatrace_agent.summarise.budget import MAX_BUDGET, MIN_BUDGET, count_tokens, truncate_to_tokens
 from dynatrace_agent.tools.context import EnvironmentHandle, run_sync
 from dynatrace_agent.tools.errors import explain, explain_validation
+from dynatrace_agent.tools.schema import lean_schema
 
 if TYPE_CHECKING:
     from dynatrace_agent.client import DynatraceClient
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TIMEFRAME_END",
     "TIMEFRAME_START",
+    "DynatraceTool",
     "OneLine",
     "ToolArgs",
     "ToolSpec",
@@ -39,11 +42,9 @@ __all__ = [
     "tool_result",
 ]
 
-TIMEFRAME_START = (
-    "Start of the time window: relative like now-1h, now-30m, now-7d, or an ISO timestamp with zone "
-    "like 2025-03-11T14:00:00Z. Relative times use the tenant's clock."
-)
-TIMEFRAME_END = "End of the time window (same formats as timeframe_start); leave empty for now."
+#: Argument descriptions a model re-reads every turn: only what the name and type do not say.
+TIMEFRAME_START = "ISO or now-30m."
+TIMEFRAME_END: str | None = None  # the name says it; leaving it out means "now"
 SYNC_TIMEOUT_S = 300.0
 
 
@@ -69,10 +70,7 @@ class ToolArgs(BaseModel):
         default=None,
         ge=MIN_BUDGET,
         le=MAX_BUDGET,
-        description=(
-            f"Maximum tokens of the answer ({MIN_BUDGET}-{MAX_BUDGET}); leave empty for the default. "
-            "Raise it only when you need more rows or examples."
-        ),
+        description=f"Max answer tokens, up to {MAX_BUDGET}.",
     )
 
 
@@ -94,6 +92,21 @@ class ToolSpec(Generic[A]):
     def scopes(self) -> tuple[str, ...]:
         """The scopes this tool needs (from the client's capability table)."""
         return CAPABILITY_SCOPES[self.capability].token_scopes
+
+
+class DynatraceTool(StructuredTool):
+    """A ``StructuredTool`` whose definition for a model is the lean schema (:mod:`.schema`).
+
+    Arguments are still validated against the full pydantic ``args_schema``; only what a
+    chat model (or an MCP client) is shown as the argument schema is leaner.
+    """
+
+    definition_schema: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def tool_call_schema(self) -> dict[str, Any]:
+        """The lean JSON schema LangChain's ``convert_to_openai_tool`` sends to a model."""
+        return copy.deepcopy(self.definition_schema)
 
 
 def _json_plain(value: Any) -> Any:
@@ -134,9 +147,7 @@ def _with_environment(schema: type[A], environments: Sequence[str], default: str
     choices = cast(Any, Literal).__getitem__(tuple(environments))
     field = Field(
         default=None,
-        description=(
-            f"Dynatrace environment to query: one of {', '.join(environments)}. Leave empty for {default!r}."
-        ),
+        description=f"Environment to query; empty for {default!r}.",
     )
     model: type[A] = create_model(schema.__name__, __base__=schema, environment=(choices | None, field))
     model.__doc__ = schema.__doc__
@@ -150,7 +161,7 @@ def build_tool(
     default_environment: str,
     budget: int,
     environment_arg: bool | None = None,
-) -> StructuredTool:
+) -> DynatraceTool:
     """A ``StructuredTool`` for ``spec`` over ``environments``.
 
     ``environment_arg`` adds the optional ``environment`` argument (default: when several).
@@ -194,7 +205,7 @@ def build_tool(
     def _handle_validation(exc: Any) -> str:
         return f"Error: {explain_validation(exc, tool=spec.name)}"
 
-    return StructuredTool.from_function(
+    tool = DynatraceTool.from_function(
         func=_run,
         coroutine=_arun,
         name=spec.name,
@@ -204,4 +215,6 @@ def build_tool(
         handle_tool_error=_handle_error,
         handle_validation_error=_handle_validation,
         metadata={"capability": spec.capability, "scopes": list(spec.scopes), "environments": names},
+        definition_schema=lean_schema(schema),
     )
+    return cast(DynatraceTool, tool)

@@ -21,20 +21,20 @@ class QueryBusinessEventsArgs(ToolArgs):
     event_types: list[OneLine] = Field(
         default_factory=list,
         max_length=20,
-        description="Only these event types, e.g. ['com.shop.order.completed']; empty for all.",
+        description="E.g. com.shop.order.completed; empty for all.",
     )
     providers: list[OneLine] = Field(
         default_factory=list,
         max_length=20,
-        description="Only events from these providers, e.g. ['www.shop.example'].",
+        description="Event providers.",
     )
     timeframe_start: str = Field(default="now-2h", description=TIMEFRAME_START)
     timeframe_end: str | None = Field(default=None, description=TIMEFRAME_END)
     split_at: str | None = Field(
         default=None,
-        description="ISO timestamp (e.g. a problem's start) to compare event rates before and after it.",
+        description="ISO time (e.g. problem start) to compare rates before/after.",
     )
-    max_events: int = Field(default=5000, ge=1, le=100_000, description="At most this many events are read.")
+    max_events: int = Field(default=5000, ge=1, le=100_000)
 
 
 async def _run(client: DynatraceClient, args: QueryBusinessEventsArgs) -> CapabilityResult[Any]:
@@ -53,8 +53,7 @@ QUERY_BUSINESS_EVENTS = ToolSpec(
     name="dynatrace_query_business_events",
     capability="business_events",
     description=(
-        "Query business events (bizevents in Grail) such as orders or payments by event type and provider. "
-        "Returns volumes per type over time and, with split_at, the rate before versus after that moment."
+        "Business events (orders, payments): volume per type over time, and the rate before/after split_at."
     ),
     args_schema=QueryBusinessEventsArgs,
     run=_run,

@@ -21,17 +21,10 @@ class ExecuteDqlArgs(ToolArgs):
     query: str = Field(
         min_length=1,
         max_length=20_000,
-        description=(
-            "A read-only DQL query starting with fetch, timeseries or data, e.g. "
-            '\'fetch logs, from:now()-30m | filter loglevel == "ERROR" | summarize count(), '
-            "by:{service.name}'. "
-            "Prefer summarize over returning raw records."
-        ),
+        description="E.g. fetch logs | summarize count(), by:{loglevel}",
     )
-    max_records: int = Field(default=1000, ge=1, le=10_000, description="At most this many result records.")
-    scan_limit_gb: float = Field(
-        default=100.0, gt=0, le=10_000, description="Stop scanning after this many GB."
-    )
+    max_records: int = Field(default=1000, ge=1, le=10_000)
+    scan_limit_gb: float = Field(default=100.0, gt=0, le=10_000)
 
 
 async def _run(client: DynatraceClient, args: ExecuteDqlArgs) -> CapabilityResult[Any]:
@@ -43,13 +36,7 @@ async def _run(client: DynatraceClient, args: ExecuteDqlArgs) -> CapabilityResul
 EXECUTE_DQL = ToolSpec(
     name="dynatrace_execute_dql",
     capability="dql",
-    description=(
-        "Advanced: run any read-only DQL query on Dynatrace Grail, under record, byte and scan limits. "
-        "Use the "
-        "specific dynatrace_* tools first; use this for questions they cannot answer. Errors name the "
-        "line and "
-        "column to fix."
-    ),
+    description="Read-only DQL on Grail, for questions the other tools cannot answer.",
     args_schema=ExecuteDqlArgs,
     run=_run,
 )

@@ -21,40 +21,23 @@ class ListEntitiesArgs(ToolArgs):
     entity_type: OneLine | None = Field(
         default=None,
         max_length=80,
-        description=(
-            "Entity type: SERVICE, HOST, PROCESS_GROUP, APPLICATION, KUBERNETES_CLUSTER… (needed unless "
-            "entity_ids are given)."
-        ),
+        description="SERVICE, HOST, PROCESS_GROUP, APPLICATION, ...",
     )
     entity_ids: list[OneLine] = Field(
         default_factory=list,
         max_length=100,
-        description="Specific entity ids, e.g. ['SERVICE-5647DB217B04C447'].",
     )
-    name: OneLine | None = Field(
-        default=None, max_length=200, description="Exact display name, e.g. 'checkout'."
-    )
-    name_starts_with: OneLine | None = Field(
-        default=None, max_length=200, description="Display-name prefix, e.g. 'check'."
-    )
+    name: OneLine | None = Field(default=None, max_length=200)
+    name_starts_with: OneLine | None = Field(default=None, max_length=200)
     tags: list[OneLine] = Field(
         default_factory=list,
         max_length=20,
-        description="Only entities with these tags, e.g. 'team:web' or 'prod'.",
     )
-    calls: OneLine | None = Field(
-        default=None, description="Only entities that call this entity id (its callers), e.g. a SERVICE-… id."
-    )
-    called_by: OneLine | None = Field(
-        default=None, description="Only entities called by this entity id (its dependencies)."
-    )
-    runs_on: OneLine | None = Field(
-        default=None, description="Only entities running on this host entity id (HOST-…)."
-    )
-    timeframe_start: str = Field(
-        default="now-3d", description="Only entities seen since then: now-3d, now-2h or an ISO timestamp."
-    )
-    max_entities: int = Field(default=100, ge=1, le=2000, description="At most this many entities.")
+    calls: OneLine | None = Field(default=None, description="Callers of this entity id.")
+    called_by: OneLine | None = Field(default=None, description="Callees of this entity id.")
+    runs_on: OneLine | None = Field(default=None, description="Entities on this host id.")
+    timeframe_start: str = Field(default="now-3d", description="Seen since.")
+    max_entities: int = Field(default=100, ge=1, le=2000)
 
 
 async def _run(client: DynatraceClient, args: ListEntitiesArgs) -> CapabilityResult[Any]:
@@ -77,11 +60,8 @@ LIST_ENTITIES = ToolSpec(
     name="dynatrace_list_entities",
     capability="entities",
     description=(
-        "Find monitored entities (Smartscape) by type, name, tag or relationship: which services call a "
-        "service, "
-        "what it calls, what runs on a host. Returns entity ids (needed by the other tools), names, tags "
-        "and a "
-        "compact topology."
+        "Find entities (services, hosts...) by type, name, tag or relation: ids for the other tools, "
+        "topology."
     ),
     args_schema=ListEntitiesArgs,
     run=_run,

@@ -22,29 +22,20 @@ class QueryEventsArgs(ToolArgs):
     entity_ids: list[OneLine] = Field(
         default_factory=list,
         max_length=50,
-        description="Only changes on these entity ids (e.g. the services of a problem); empty for all.",
     )
     event_types: list[OneLine] = Field(
         default_factory=lambda: list(CHANGE_EVENT_TYPES),
         max_length=20,
-        description=(
-            "Event types to include: CUSTOM_DEPLOYMENT, CUSTOM_CONFIGURATION, CUSTOM_INFO, CUSTOM_ANNOTATION "
-            "(default: all four)."
-        ),
+        description="CUSTOM_DEPLOYMENT, CUSTOM_CONFIGURATION, CUSTOM_INFO, CUSTOM_ANNOTATION.",
     )
-    include_sdlc: bool = Field(default=True, description="Also include SDLC (pipeline) events.")
-    timeframe_start: str = Field(
-        default="now-6h", description="How far back to look: now-6h, now-1d or an ISO timestamp."
-    )
+    include_sdlc: bool = Field(default=True, description="Pipeline events too.")
+    timeframe_start: str = Field(default="now-6h", description="ISO or now-1d.")
     timeframe_end: str | None = Field(default=None, description=TIMEFRAME_END)
     anchor: str | None = Field(
         default=None,
-        description=(
-            "ISO timestamp of the incident (e.g. the problem start from dynatrace_get_problem): the changes "
-            "closest before it are listed first."
-        ),
+        description="Incident ISO time: changes just before it first.",
     )
-    max_events: int = Field(default=200, ge=1, le=5000, description="At most this many events.")
+    max_events: int = Field(default=200, ge=1, le=5000)
 
 
 async def _run(client: DynatraceClient, args: QueryEventsArgs) -> CapabilityResult[Any]:
@@ -63,12 +54,7 @@ async def _run(client: DynatraceClient, args: QueryEventsArgs) -> CapabilityResu
 QUERY_EVENTS = ToolSpec(
     name="dynatrace_query_events",
     capability="events",
-    description=(
-        "List change events — deployments, configuration changes, custom info and annotations — around an "
-        "entity "
-        "or a time: a 'what changed' timeline with versions, who/what changed it and the event ids. "
-        "Distinct from Davis problems."
-    ),
+    description=("What changed: deployments, configuration changes and annotations, with versions."),
     args_schema=QueryEventsArgs,
     run=_run,
 )

@@ -23,35 +23,23 @@ class QueryLogsArgs(ToolArgs):
     service: OneLine | None = Field(
         default=None,
         max_length=200,
-        description="Service name (e.g. payment) or service entity id (SERVICE-…).",
+        description="Name or SERVICE- id.",
     )
-    host: OneLine | None = Field(
-        default=None, max_length=200, description="Host name or host entity id (HOST-…)."
-    )
-    entity_ids: list[OneLine] = Field(
-        default_factory=list, max_length=50, description="Only logs of these entity ids (any entity type)."
-    )
-    levels: list[Level] = Field(
-        default_factory=list, description="Only these log levels, e.g. ['ERROR', 'WARN']."
-    )
+    host: OneLine | None = Field(default=None, max_length=200, description="Name or HOST- id.")
+    entity_ids: list[OneLine] = Field(default_factory=list, max_length=50)
+    levels: list[Level] = Field(default_factory=list)
     text: OneLine | None = Field(
         default=None,
         max_length=500,
-        description="Only log lines containing this text (case-insensitive), e.g. 'timeout'.",
+        description="Case-insensitive substring.",
     )
     timeframe_start: str = Field(default="now-1h", description=TIMEFRAME_START)
     timeframe_end: str | None = Field(default=None, description=TIMEFRAME_END)
     baseline_start: str | None = Field(
         default=None,
-        description=(
-            "Optional start of a 'usual' window before timeframe_start (e.g. now-3h when timeframe_start "
-            "is now-1h) "
-            "to mark which message patterns are new."
-        ),
+        description="Earlier start (e.g. now-3h) to mark new patterns.",
     )
-    sample_size: int = Field(
-        default=1000, ge=10, le=10_000, description="How many newest lines feed the pattern analysis."
-    )
+    sample_size: int = Field(default=1000, ge=10, le=10_000)
 
 
 async def _run(client: DynatraceClient, args: QueryLogsArgs) -> CapabilityResult[Any]:
@@ -72,12 +60,7 @@ async def _run(client: DynatraceClient, args: QueryLogsArgs) -> CapabilityResult
 QUERY_LOGS = ToolSpec(
     name="dynatrace_query_logs",
     capability="logs",
-    description=(
-        "Search Dynatrace logs (Grail) by service, host, entity, level, text and timeframe. Returns "
-        "counts by "
-        "level and by service over the whole window, the top message patterns with examples, and (with "
-        "baseline_start) which patterns are new compared with before."
-    ),
+    description=("Logs: counts by level and service, top message patterns with examples, new patterns."),
     args_schema=QueryLogsArgs,
     run=_run,
     empty_hint="Check the service name with dynatrace_list_entities (entity_type SERVICE).",

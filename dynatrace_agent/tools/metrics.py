@@ -22,33 +22,27 @@ class QueryMetricsArgs(ToolArgs):
         min_length=1,
         max_length=5,
         description=(
-            "1-5 Grail metric keys, e.g. dt.host.cpu.usage, dt.host.memory.usage, "
-            "dt.service.request.response_time, dt.service.request.count, dt.service.request.failure_count. "
-            "Classic keys like builtin:host.cpu.usage are translated when a Grail key is known."
+            "1-5 keys, e.g. dt.host.cpu.usage, dt.host.memory.usage, dt.service.request.response_time, "
+            "dt.service.request.failure_count (builtin: keys are translated)."
         ),
     )
     aggregation: Literal["avg", "sum", "min", "max", "count", "p50", "p90", "p95", "p99"] = Field(
-        default="avg", description="How values are aggregated per interval."
+        default="avg", description="Per interval."
     )
     by: list[OneLine] = Field(
         default_factory=list,
         max_length=5,
-        description="Dimensions to split by, e.g. ['dt.entity.host'] or ['dt.entity.service'].",
+        description="Split by, e.g. dt.entity.host.",
     )
     entity_ids: list[OneLine] = Field(
         default_factory=list,
         max_length=50,
-        description=(
-            "Only series of these entities, e.g. ['HOST-7F8FC2CE5CE8047F'] (ids from "
-            "dynatrace_list_entities)."
-        ),
+        description="Only these entity ids.",
     )
     timeframe_start: str = Field(default="now-1h", description=TIMEFRAME_START)
     timeframe_end: str | None = Field(default=None, description=TIMEFRAME_END)
-    interval: str | None = Field(
-        default=None, description="Resolution such as 1m, 5m or 1h; leave empty to let Grail choose."
-    )
-    max_series: int = Field(default=100, ge=1, le=1000, description="At most this many series.")
+    interval: str | None = Field(default=None, description="1m, 5m, 1h; empty for auto.")
+    max_series: int = Field(default=100, ge=1, le=1000)
 
 
 async def _run(client: DynatraceClient, args: QueryMetricsArgs) -> CapabilityResult[Any]:
@@ -69,10 +63,8 @@ QUERY_METRICS = ToolSpec(
     name="dynatrace_query_metrics",
     capability="metrics",
     description=(
-        "Query metric timeseries from Dynatrace Grail for metric keys (CPU, memory, response time, "
-        "request and "
-        "failure counts…), per entity or dimension, with an aggregation and interval. Returns per-series "
-        "min/avg/max/last with entity ids and the points where a series changed sharply."
+        "Metric timeseries (Grail) per entity or dimension: min/avg/max/last per series and where it "
+        "changed sharply."
     ),
     args_schema=QueryMetricsArgs,
     run=_run,

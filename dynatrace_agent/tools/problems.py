@@ -29,40 +29,27 @@ Impact = Literal["APPLICATION", "ENVIRONMENT", "INFRASTRUCTURE", "SERVICES"]
 class ListProblemsArgs(ToolArgs):
     """Filters for Davis problems."""
 
-    status: Literal["open", "closed"] | None = Field(
-        default=None, description="Only open or only closed problems; leave empty for both."
-    )
-    severity: list[Severity] = Field(
-        default_factory=list, description="Only these severity levels, e.g. ['ERROR', 'AVAILABILITY']."
-    )
-    impact: list[Impact] = Field(
-        default_factory=list, description="Only these impact levels, e.g. ['SERVICES']."
-    )
+    status: Literal["open", "closed"] | None = Field(default=None)
+    severity: list[Severity] = Field(default_factory=list)
+    impact: list[Impact] = Field(default_factory=list)
     entity_ids: list[OneLine] = Field(
         default_factory=list,
         max_length=50,
-        description=(
-            "Only problems affecting these entities, by Dynatrace entity id such as SERVICE-5647DB217B04C447 "
-            "(look ids up with dynatrace_list_entities)."
-        ),
+        description="Affected entity ids.",
     )
     tags: list[OneLine] = Field(
         default_factory=list,
         max_length=20,
-        description="Only problems on entities with these tags, e.g. 'team:web'.",
+        description="E.g. team:web.",
     )
     text: OneLine | None = Field(
         default=None,
         max_length=30,
-        description="Words in the problem title or details (at most 30 characters).",
+        description="Title words.",
     )
-    timeframe_start: str = Field(
-        default="now-2h", description="How far back to look: now-2h, now-24h, now-7d or an ISO timestamp."
-    )
+    timeframe_start: str = Field(default="now-2h", description="now-2h, now-7d or ISO time.")
     timeframe_end: str | None = Field(default=None, description=TIMEFRAME_END)
-    max_problems: int = Field(
-        default=50, ge=1, le=500, description="At most this many problems, newest first."
-    )
+    max_problems: int = Field(default=50, ge=1, le=500)
 
 
 async def _list(client: DynatraceClient, args: ListProblemsArgs) -> CapabilityResult[Any]:
@@ -84,10 +71,7 @@ LIST_PROBLEMS = ToolSpec(
     name="dynatrace_list_problems",
     capability="problems",
     description=(
-        "List Davis problems (detected incidents) in Dynatrace, filtered by status, timeframe, severity, "
-        "impact, affected entity or tag. Returns a compact table with display id (P-…), problemId, status, "
-        "severity, title, root-cause entity and start time. Use dynatrace_get_problem for one problem's "
-        "details."
+        "Davis problems (incidents): id, status, severity, title, root-cause entity, start. Start here."
     ),
     args_schema=ListProblemsArgs,
     run=_list,
@@ -101,9 +85,7 @@ class GetProblemArgs(ToolArgs):
     problem: OneLine = Field(
         min_length=1,
         max_length=80,
-        description=(
-            "The problem's display id like P-25031177, or its problemId (from dynatrace_list_problems)."
-        ),
+        description="Display id like P-25031177, or problemId.",
     )
 
 
@@ -114,11 +96,7 @@ async def _get(client: DynatraceClient, args: GetProblemArgs) -> CapabilityResul
 GET_PROBLEM = ToolSpec(
     name="dynatrace_get_problem",
     capability="problems",
-    description=(
-        "Get one Davis problem by display id (P-…) or problemId: Davis' root cause, affected and impacted "
-        "entities (with ids), evidence (events, metrics), impact analysis, comments and a link to the "
-        "problem."
-    ),
+    description=("One problem: window, Davis root cause, affected entity ids, evidence, impact."),
     args_schema=GetProblemArgs,
     run=_get,
 )

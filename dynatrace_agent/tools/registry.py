@@ -17,7 +17,7 @@ from dynatrace_agent.tools.sessions import QUERY_USER_SESSIONS
 from dynatrace_agent.tools.slos import LIST_SLOS
 from dynatrace_agent.tools.traces import QUERY_TRACES
 
-__all__ = ["TOOL_NAMES", "TOOL_SPECS", "spec"]
+__all__ = ["COMPACT_TOOL_NAMES", "TOOL_NAMES", "TOOL_SPECS", "spec"]
 
 TOOL_SPECS: tuple[ToolSpec[Any], ...] = (
     LIST_PROBLEMS,
@@ -34,6 +34,19 @@ TOOL_SPECS: tuple[ToolSpec[Any], ...] = (
     EXECUTE_DQL,
 )
 TOOL_NAMES: tuple[str, ...] = tuple(s.name for s in TOOL_SPECS)
+
+#: The compact set, for callers that want fewer definitions per model turn: find the problem,
+#: read it, then logs, traces, changes and topology, with DQL for everything else. Metrics,
+#: sessions and business events stay reachable through DQL.
+COMPACT_TOOL_NAMES: tuple[str, ...] = (
+    "dynatrace_list_problems",
+    "dynatrace_get_problem",
+    "dynatrace_query_logs",
+    "dynatrace_query_traces",
+    "dynatrace_list_entities",
+    "dynatrace_query_events",
+    "dynatrace_execute_dql",
+)
 
 
 def spec(name: str) -> ToolSpec[Any]:

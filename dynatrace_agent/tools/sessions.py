@@ -21,20 +21,14 @@ class QueryUserSessionsArgs(ToolArgs):
     application: OneLine | None = Field(
         default=None,
         max_length=200,
-        description="Application name (e.g. www.shop.example) or application entity id (APPLICATION-…).",
+        description="Name or APPLICATION- id.",
     )
-    frustrated_only: bool = Field(
-        default=False, description="Only sessions whose user experience was FRUSTRATED."
-    )
-    with_errors: bool = Field(default=False, description="Only sessions that had at least one error.")
-    user: OneLine | None = Field(
-        default=None, max_length=200, description="Only the sessions of this user id."
-    )
+    frustrated_only: bool = Field(default=False, description="Frustrated sessions only.")
+    with_errors: bool = Field(default=False, description="Sessions with errors only.")
+    user: OneLine | None = Field(default=None, max_length=200, description="One user id.")
     timeframe_start: str = Field(default="now-2h", description=TIMEFRAME_START)
     timeframe_end: str | None = Field(default=None, description=TIMEFRAME_END)
-    max_sessions: int = Field(
-        default=5000, ge=1, le=100_000, description="At most this many sessions are read."
-    )
+    max_sessions: int = Field(default=5000, ge=1, le=100_000)
 
 
 async def _run(client: DynatraceClient, args: QueryUserSessionsArgs) -> CapabilityResult[Any]:
@@ -54,9 +48,8 @@ QUERY_USER_SESSIONS = ToolSpec(
     name="dynatrace_query_user_sessions",
     capability="user_sessions",
     description=(
-        "Query real-user (RUM) sessions by application, frustrated only or with errors. Returns how many "
-        "users "
-        "and sessions were affected, the top errors, and example user ids and session ids."
+        "Real-user sessions: how many users and sessions were affected, top errors, example user and "
+        "session ids."
     ),
     args_schema=QueryUserSessionsArgs,
     run=_run,

@@ -21,9 +21,9 @@ class ListSlosArgs(ToolArgs):
     name_contains: OneLine | None = Field(
         default=None,
         max_length=100,
-        description="Only SLOs whose name contains this text, e.g. 'checkout' (no quotes).",
+        description="Name substring.",
     )
-    max_slos: int = Field(default=200, ge=1, le=500, description="At most this many SLOs.")
+    max_slos: int = Field(default=200, ge=1, le=500)
 
 
 async def _run(client: DynatraceClient, args: ListSlosArgs) -> CapabilityResult[Any]:
@@ -33,11 +33,7 @@ async def _run(client: DynatraceClient, args: ListSlosArgs) -> CapabilityResult[
 LIST_SLOS = ToolSpec(
     name="dynatrace_list_slos",
     capability="slos",
-    description=(
-        "List the service-level objectives defined in Dynatrace: name, target and warning thresholds, "
-        "evaluation "
-        "timeframe and the SLI definition (what is measured)."
-    ),
+    description="SLOs: name, target and warning, timeframe, what is measured.",
     args_schema=ListSlosArgs,
     run=_run,
 )

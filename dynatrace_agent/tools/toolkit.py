@@ -23,7 +23,7 @@ from dynatrace_agent.summarise.budget import DEFAULT_BUDGET, check_budget
 from dynatrace_agent.tools.availability import Availability, configured_availability, probe_availability
 from dynatrace_agent.tools.base import build_tool
 from dynatrace_agent.tools.context import EnvironmentHandle, TransportFactory
-from dynatrace_agent.tools.registry import TOOL_NAMES, TOOL_SPECS
+from dynatrace_agent.tools.registry import COMPACT_TOOL_NAMES, TOOL_NAMES, TOOL_SPECS
 
 __all__ = ["DynatraceToolkit"]
 
@@ -33,8 +33,10 @@ class DynatraceToolkit(BaseToolkit):
 
     ``availability`` maps each environment to the capabilities it can serve; ``token_budget``
     is the default answer size (each call may pass its own ``budget``); ``tool_names``
-    restricts the offered tools. With several environments every tool gets an optional
-    ``environment`` argument listing the environments where it works.
+    restricts the offered tools, and ``compact`` offers only the compact set
+    (``COMPACT_TOOL_NAMES``: fewer definitions for the model to re-read every turn). With several
+    environments every tool gets an optional ``environment`` argument listing the environments
+    where it works.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -44,6 +46,7 @@ class DynatraceToolkit(BaseToolkit):
     availability: dict[str, Availability] = Field(default_factory=dict)
     token_budget: int = DEFAULT_BUDGET
     tool_names: tuple[str, ...] | None = None
+    compact: bool = False
 
     @field_validator("token_budget")
     @classmethod
@@ -80,6 +83,7 @@ class DynatraceToolkit(BaseToolkit):
         token_budget: int = DEFAULT_BUDGET,
         availability: Iterable[Availability] = (),
         tool_names: Sequence[str] | None = None,
+        compact: bool = False,
     ) -> DynatraceToolkit:
         """A toolkit over clients the caller owns (and closes); no API calls are made.
 
@@ -96,6 +100,7 @@ class DynatraceToolkit(BaseToolkit):
             availability={a.environment: a for a in availability},
             token_budget=token_budget,
             tool_names=tuple(tool_names) if tool_names is not None else None,
+            compact=compact,
         )
 
     @classmethod
@@ -108,6 +113,7 @@ class DynatraceToolkit(BaseToolkit):
         transport_factory: TransportFactory | Mapping[str, TransportFactory] | None = None,
         probe: bool = True,
         tool_names: Sequence[str] | None = None,
+        compact: bool = False,
     ) -> DynatraceToolkit:
         """A toolkit that owns its clients, for the chosen environments (default: all configured).
 
@@ -135,6 +141,7 @@ class DynatraceToolkit(BaseToolkit):
             default_environment=default,
             token_budget=budget,
             tool_names=tuple(tool_names) if tool_names is not None else None,
+            compact=compact,
         )
         if probe:
             await toolkit.probe()
@@ -155,6 +162,8 @@ class DynatraceToolkit(BaseToolkit):
         tools: list[BaseTool] = []
         for spec in TOOL_SPECS:
             if self.tool_names is not None and spec.name not in self.tool_names:
+                continue
+            if self.compact and spec.name not in COMPACT_TOOL_NAMES:
                 continue
             where = {
                 name: handle

@@ -21,21 +21,15 @@ class QueryTracesArgs(ToolArgs):
     service: OneLine | None = Field(
         default=None,
         max_length=200,
-        description="Service name (e.g. checkout) or service entity id (SERVICE-…).",
+        description="Name or SERVICE- id.",
     )
-    endpoint: OneLine | None = Field(
-        default=None, max_length=300, description="Endpoint or span name, e.g. 'POST /api/checkout'."
-    )
-    failed_only: bool = Field(default=False, description="Only failed requests.")
-    min_duration_ms: float | None = Field(
-        default=None, ge=0, le=86_400_000, description="Only spans at least this slow, in milliseconds."
-    )
-    trace_id: OneLine | None = Field(
-        default=None, max_length=64, description="Only the spans of this trace id (hex)."
-    )
+    endpoint: OneLine | None = Field(default=None, max_length=300)
+    failed_only: bool = Field(default=False, description="Failed spans only.")
+    min_duration_ms: float | None = Field(default=None, ge=0, le=86_400_000)
+    trace_id: OneLine | None = Field(default=None, max_length=64)
     timeframe_start: str = Field(default="now-1h", description=TIMEFRAME_START)
     timeframe_end: str | None = Field(default=None, description=TIMEFRAME_END)
-    sample_size: int = Field(default=500, ge=10, le=10_000, description="How many slowest spans to sample.")
+    sample_size: int = Field(default=500, ge=10, le=10_000)
 
 
 async def _run(client: DynatraceClient, args: QueryTracesArgs) -> CapabilityResult[Any]:
@@ -56,10 +50,8 @@ QUERY_TRACES = ToolSpec(
     name="dynatrace_query_traces",
     capability="traces",
     description=(
-        "Analyse distributed traces (spans in Grail) by service, endpoint, failed only, minimum duration or "
-        "trace id. Returns p50/p90/p99 latency and failure rate over the window, the slowest traces "
-        "(trace ids), "
-        "the top failing endpoints and the service where failures originate."
+        "Traces: p50/p90/p99 latency, failure rate, slowest traces, failing endpoints, where failures "
+        "originate."
     ),
     args_schema=QueryTracesArgs,
     run=_run,

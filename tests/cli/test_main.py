@@ -57,6 +57,7 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         "test-connection",
         "tools",
         "serve",
+        "mcp",
         "simulator",
         "eval",
         "record",
