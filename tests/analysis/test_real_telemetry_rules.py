@@ -181,3 +181,21 @@ def test_an_entity_changed_inside_the_window_is_ranked_even_beyond_the_topology(
     )
     result = rank_root_causes(ev)
     assert far in _order(result)
+
+
+def test_a_mildly_anomalous_callee_does_not_explain_a_strongly_anomalous_caller() -> None:
+    from .scenarios import change
+
+    ev = evidence(
+        candidates=_candidates(),
+        changes=[change("cfg-mid", MID, kind="configuration", minutes=-5)],
+        traces=[healthy(FRONT), healthy(OTHER), healthy(SIDE)],
+        metrics=[
+            metric(MID, "dt.service.request.response_time", 6_000, 1_000_000, std=500),
+            metric(DEEP, "dt.service.request.response_time", 20_000, 21_500, std=500),
+        ],
+    )
+    result = rank_root_causes(ev)
+    assert _order(result)[0] == MID
+    mid = result.ranked[0]
+    assert not any("explained by" in c for c in mid.counter_evidence)

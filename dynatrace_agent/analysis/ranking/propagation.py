@@ -7,6 +7,8 @@ from dynatrace_agent.analysis.ranking.scoring import DEVIATION_SIGNALS, PROPAGAT
 
 #: A deviation counts as an anomaly for propagation rules from this combined strength on.
 ANOMALY_THRESHOLD = 0.15
+#: A callee explains a caller's symptoms only when at least this anomalous relative to it.
+COMPARABLE = 0.5
 
 
 def downstream_of(ctx: RankContext, cid: str, depth: int = 6) -> list[str]:
@@ -51,7 +53,8 @@ def downstream_explanation(ctx: RankContext) -> None:
     for cid, st in ctx.states.items():
         if sym[cid] < ANOMALY_THRESHOLD:
             continue
-        culprits = below[cid]
+        # A callee far less anomalous than the caller cannot explain the caller's trouble.
+        culprits = [d for d in below[cid] if sym[d] >= COMPARABLE * sym[cid]]
         if not culprits:
             continue
         deepest = [d for d in culprits if not below[d]] or culprits[:1]
