@@ -192,7 +192,11 @@ def test_a_mildly_anomalous_callee_does_not_explain_a_strongly_anomalous_caller(
         traces=[healthy(FRONT), healthy(OTHER), healthy(SIDE)],
         metrics=[
             metric(MID, "dt.service.request.response_time", 6_000, 1_000_000, std=500),
-            metric(DEEP, "dt.service.request.response_time", 20_000, 21_500, std=500),
+            metric(MID, "dt.service.request.failure_count", 0.1, 30.0, std=0.3),
+            # DEEP rose too, but only in a brief blip of the incident.
+            metric(DEEP, "dt.service.request.response_time", 20_000, 40_000, std=500).model_copy(
+                update={"incident_persistence": 0.11}
+            ),
         ],
     )
     result = rank_root_causes(ev)
