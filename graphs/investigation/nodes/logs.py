@@ -40,7 +40,9 @@ _ERROR = ("ERROR", "ERR", "FATAL", "SEVERE", "CRITICAL", "CRIT", "EMERG", "EMERG
 _WARN = ("WARN", "WARNING")
 _LEVEL_FIELDS = ("loglevel", "status")
 _ENTITY_FIELDS = ("dt.entity.service", "dt.entity.process_group", "dt.entity.host")
-_NAME_FIELDS = ("service.name", "k8s.deployment.name", "host.name")
+_NAME_FIELDS = ("service.name", "dt.service.name", "k8s.workload.name", "k8s.deployment.name", "host.name")
+#: Names that label a service or process-group entity (a host name labels only a host).
+_SERVICE_LABELS = ("service.name", "dt.service.name", "k8s.workload.name", "k8s.deployment.name")
 
 
 def _level_values() -> list[str]:
@@ -71,8 +73,9 @@ def _entity(row: Mapping[str, Any]) -> tuple[str, str | None]:
     for name in _ENTITY_FIELDS:
         value = row.get(name)
         if isinstance(value, str) and value:
-            label = row.get("service.name") or row.get("host.name")
-            return value, label if isinstance(label, str) else None
+            labels = ("host.name",) if name == "dt.entity.host" else _SERVICE_LABELS
+            label = next((row[f] for f in labels if isinstance(row.get(f), str) and row[f]), None)
+            return value, label
     for name in _NAME_FIELDS:
         value = row.get(name)
         if isinstance(value, str) and value:
