@@ -248,18 +248,37 @@ def build_case(src: Path, fault: Fault) -> tuple[dict[str, Any], dict[str, list[
 
 
 def _read_minute(folder: Path, minute: datetime, kind: str) -> list[dict[str, str]]:
-    file = folder / f"{minute:%H_%M}_{kind}.csv.gz"
-    if not file.is_file():
-        return []
-    return _read_csv(file)
+    file = _csv_file(folder / f"{minute:%H_%M}_{kind}.csv")
+    return _read_csv(file) if file is not None else []
+
+
+def _csv_file(plain: Path) -> Path | None:
+    """The upstream ``.csv``, or its ``.csv.gz`` twin (cut-down copies are compressed)."""
+    if plain.is_file():
+        return plain
+    packed = plain.with_name(plain.name + ".gz")
+    return packed if packed.is_file() else None
+
+
+def _csv_files(folder: Path, suffix: str) -> list[Path]:
+    """Files ending in ``suffix`` (``_metric.csv``), plain or gzip-compressed, one per name."""
+    found: dict[str, Path] = {}
+    for file in sorted(folder.glob(f"*{suffix}*")):
+        name = file.name[:-3] if file.name.endswith(".gz") else file.name
+        if name.endswith(suffix):
+            found.setdefault(name, file)
+    return [found[name] for name in sorted(found)]
 
 
 def _read_csv(file: Path) -> list[dict[str, str]]:
     try:
-        with gzip.open(file, "rt", encoding="utf-8", newline="") as handle:
+        if file.name.endswith(".gz"):
+            with gzip.open(file, "rt", encoding="utf-8", newline="") as handle:
+                return list(csv.DictReader(handle))
+        with file.open(encoding="utf-8", newline="") as handle:
             return list(csv.DictReader(handle))
     except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
-        raise DatasetFormatError(file, f"not a readable gzip CSV: {exc}") from None
+        raise DatasetFormatError(file, f"not a readable CSV: {exc}") from None
 
 
 def _baseline(src: Path, day: str, first_ns: int) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
@@ -267,12 +286,12 @@ def _baseline(src: Path, day: str, first_ns: int) -> tuple[list[dict[str, str]],
     construct = src / "construct_data"
     days = [construct / day, *sorted(p for p in construct.glob("*") if p.is_dir() and p.name != day)]
     for folder in days:
-        traces = sorted((folder / "trace").glob("*_trace.csv.gz"))
+        traces = _csv_files(folder / "trace", "_trace.csv")
         if not traces:
             continue
         spans = _read_csv(traces[0])
-        logs_file = folder / "log" / traces[0].name.replace("_trace", "_log")
-        logs = _read_csv(logs_file) if logs_file.is_file() else []
+        logs_file = _csv_file(folder / "log" / traces[0].name.replace("_trace", "_log").removesuffix(".gz"))
+        logs = _read_csv(logs_file) if logs_file is not None else []
         if not spans:
             continue
         last = max(int(r["EndTimeUnixNano"]) for r in spans)
@@ -410,8 +429,8 @@ class _World:
     def log(self, row: dict[str, str]) -> dict[str, Any]:
         pod = row["PodName"]
         service = service_of_pod(pod)
-        content = _log_text(row.get("Log", ""))
-        match = _LEVEL.search(content[:80])
+        content, severity = _log_text(row.get("Log", ""))
+        match = _LEVEL.search(severity or content[:80])
         level = (match.group(1) if match else "INFO").upper()
         level = {"WARNING": "WARN", "SEVERE": "ERROR", "FATAL": "ERROR"}.get(level, level)
         record: dict[str, Any] = {
@@ -441,15 +460,32 @@ class _World:
         return roots.most_common(1)[0][0] if roots else sorted(self.services)[0]
 
 
-def _log_text(raw: str) -> str:
-    """The application's line out of the container runtime's JSON envelope."""
+def _log_text(raw: str) -> tuple[str, str | None]:
+    """The application's line out of the container runtime's JSON envelope, and its severity.
+
+    Java services write plain lines (``16:42:22.382 INFO  …``); others write JSON lines of their
+    own (``{"severity": "info", "message": "…"}``), whose message and severity are used.
+    """
     try:
         envelope = json.loads(raw)
     except (json.JSONDecodeError, TypeError):
-        return raw.strip()
-    if isinstance(envelope, dict) and isinstance(envelope.get("log"), str):
-        return str(envelope["log"]).strip()
-    return raw.strip()
+        return raw.strip(), None
+    if not (isinstance(envelope, dict) and isinstance(envelope.get("log"), str)):
+        return raw.strip(), None
+    line = str(envelope["log"]).strip()
+    if line.startswith("{"):
+        try:
+            inner = json.loads(line)
+        except json.JSONDecodeError:
+            return line, None
+        if isinstance(inner, dict):
+            message = inner.get("message") or inner.get("msg")
+            severity = inner.get("severity") or inner.get("level")
+            return (
+                str(message).strip() if message else line,
+                str(severity).upper() if isinstance(severity, str) else None,
+            )
+    return line, None
 
 
 def _iso_ns(nanos: int) -> str:
@@ -469,8 +505,8 @@ def _metrics(
     first = minute0 - METRIC_HISTORY
     count = int(METRIC_HISTORY.total_seconds() // 60) + 4
     series: list[dict[str, Any]] = []
-    for file in sorted((day_dir / "metric").glob("*_metric.csv.gz")):
-        pod = file.name[: -len("_metric.csv.gz")]
+    for file in _csv_files(day_dir / "metric", "_metric.csv"):
+        pod = file.name.removesuffix(".gz").removesuffix("_metric.csv")
         service = service_of_pod(pod)
         rows = _by_minute(_read_csv(file), first, count)
         if not rows:
@@ -487,8 +523,8 @@ def _metrics(
                 if any(v is not None for v in values):
                     series.append(_series(key, dims_svc, first, unit, values))
     front: dict[datetime, float] = {}
-    front_file = day_dir / "metric" / "front_service.csv.gz"
-    if front_file.is_file():
+    front_file = _csv_file(day_dir / "metric" / "front_service.csv")
+    if front_file is not None:
         for i, row in _by_minute(_read_csv(front_file), first, count).items():
             value = _num(row.get("LatencyP90(s)"), 1.0)
             if value is not None:

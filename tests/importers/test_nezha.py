@@ -199,3 +199,28 @@ def test_cli_import_progress_on_stderr(
     assert "[1/1] nezha-tt-2023-01-29-0843" in err
     assert main(["import", "nezha", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_upstream_plain_csv_files_import_like_compressed_ones(dataset: Path, tmp_path: Path) -> None:
+    # The upstream repository holds plain .csv files; cut-down copies hold .csv.gz.
+    for packed in list(dataset.rglob("*.csv.gz")):
+        packed.with_name(packed.name[:-3]).write_bytes(gzip.decompress(packed.read_bytes()))
+        packed.unlink()
+    summary = import_dataset(dataset, tmp_path / "plain", quiet=True)
+    case = load_case(tmp_path / "plain" / summary.written[0])
+    assert case.tables["spans"] and case.tables["logs"] and case.metrics
+
+
+def test_json_log_lines_give_their_message_and_severity() -> None:
+    from dynatrace_agent.importers.nezha import _log_text
+
+    inner = json.dumps({"severity": "error", "message": "TraceID: a SpanID: b payment failed"})
+    assert _log_text(json.dumps({"log": inner + "\n", "stream": "stdout"})) == (
+        "TraceID: a SpanID: b payment failed",
+        "ERROR",
+    )
+    assert _log_text(json.dumps({"log": "16:42:22.382 INFO  t.s.Impl#5 ok\n"})) == (
+        "16:42:22.382 INFO  t.s.Impl#5 ok",
+        None,
+    )
+    assert _log_text("not json at all") == ("not json at all", None)
