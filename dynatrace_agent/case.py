@@ -392,7 +392,9 @@ class CaseWriter:
     appears under its final name. Large tables are gzip-compressed (``compress_above`` rows).
     """
 
-    def __init__(self, out_dir: str | Path, *, compress_above: int = 2000, overwrite: bool = False) -> None:
+    def __init__(
+        self, out_dir: str | Path = ".", *, compress_above: int = 2000, overwrite: bool = False
+    ) -> None:
         self.out_dir = Path(out_dir)
         self.compress_above = compress_above
         self.overwrite = overwrite
@@ -406,13 +408,22 @@ class CaseWriter:
         case_id = str(meta.get("id") or "")
         if not case_id or "/" in case_id or case_id.startswith("."):
             raise CaseFormatError(self.out_dir, f"case id {case_id!r} cannot name a folder")
+        return self.write_at(self.out_dir / case_id, meta, tenant)
+
+    def write_at(
+        self,
+        final: Path,
+        meta: dict[str, Any],
+        tenant: dict[str, list[dict[str, Any]]],
+    ) -> IncidentCase:
+        """Write one case into exactly the folder ``final`` (an empty folder may already exist)."""
         unknown = sorted(set(tenant) - set(_ARRAY_FILES) - set(_LINE_FILES))
         if unknown:
-            raise CaseFormatError(self.out_dir, f"unknown tenant tables: {', '.join(unknown)}")
-        final = self.out_dir / case_id
-        if final.exists() and not self.overwrite:
+            raise CaseFormatError(final, f"unknown tenant tables: {', '.join(unknown)}")
+        if final.exists() and any(final.iterdir()) and not self.overwrite:
             raise CaseFormatError(final, "already exists; remove it or write to another folder")
-        staging = self.out_dir / f".{case_id}.partial"
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staging = final.parent / f".{final.name}.partial"
         if staging.exists():
             shutil.rmtree(staging)
         (staging / "tenant").mkdir(parents=True)
@@ -427,7 +438,7 @@ class CaseWriter:
                     self._write(staging / "tenant" / f"{stem}.jsonl", lines, len(rows))
             load_case(staging)  # refuse to publish what the loader would refuse
             if final.exists():
-                shutil.rmtree(final)
+                shutil.rmtree(final) if final.is_dir() else final.unlink()
             staging.rename(final)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

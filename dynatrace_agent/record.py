@@ -12,8 +12,6 @@ Everything goes through the production client, read-only; a Grail table that can
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
@@ -22,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from dynatrace_agent import dql
+from dynatrace_agent.case import FORMAT as CASE_FORMAT
+from dynatrace_agent.case import CaseWriter
 from dynatrace_agent.client import DynatraceClient
 from dynatrace_agent.errors import ConfigurationError, DynatraceAgentError
 from dynatrace_agent.redact import Redactor
@@ -29,7 +29,6 @@ from dynatrace_agent.values import as_int, parse_timestamp
 
 __all__ = ["RecordLimits", "RecordSummary", "parse_before", "record_case"]
 
-CASE_FORMAT = "dynatrace-agent/incident-case@1"
 METRIC_EVENTS = "builtin:anomaly-detection.metric-events"
 ANOMALY_DETECTORS = "builtin:davis.anomaly-detectors"
 ENTITY_FIELDS = (
@@ -240,18 +239,6 @@ class _Recorder:
         return series
 
 
-def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-
-
-def _write_lines(path: Path, records: list[dict[str, Any]], *, compress_over: int = 2000) -> None:
-    text = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
-    if len(records) > compress_over:
-        Path(f"{path}.gz").write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
-    else:
-        path.write_text(text, encoding="utf-8")
-
-
 async def record_case(
     client: DynatraceClient,
     problem: str,
@@ -330,18 +317,15 @@ async def record_case(
         except DynatraceAgentError as exc:
             recorder.unavailable["slos"] = str(exc)
 
-    tenant = target / "tenant"
-    tenant.mkdir(parents=True, exist_ok=True)
-    _write_json(tenant / "entities.json", redactor.records(entities))
-    _write_json(tenant / "problems.json", redactor.records(problems))
-    _write_json(tenant / "settings.json", redactor.records(settings_objects))
-    _write_json(tenant / "slos.json", redactor.records(slos))
-    for table, records in tables.items():
-        if records:
-            _write_lines(tenant / f"{table}.jsonl", redactor.records(records))
+    tenant: dict[str, list[dict[str, Any]]] = {
+        "entities": redactor.records(entities),
+        "problems": redactor.records(problems),
+        "settings": redactor.records(settings_objects),
+        "slos": redactor.records(slos),
+        **{table: redactor.records(records) for table, records in tables.items() if records},
+    }
     if metrics:
-        _write_lines(tenant / "metrics.jsonl", redactor.records(metrics))
-
+        tenant["metrics"] = redactor.records(metrics)
     display = str(detail.get("displayId") or problem)
     gaps = "; ".join(f"{k}: {v}" for k, v in sorted(recorder.unavailable.items()))
     case = {
@@ -357,7 +341,7 @@ async def record_case(
         "tags": ["recorded"] + (["oauth:none"] if not client.settings.has_oauth else []),
         "source": {"dataset": "recorded", "licence": "private", "reference": None},
     }
-    _write_json(target / "case.json", case)
+    CaseWriter().write_at(target, case, tenant)
     counts = {
         "entities": len(entities),
         "problems": len(problems),
