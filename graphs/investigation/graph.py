@@ -25,6 +25,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
 
+from dynatrace_agent.summarise.budget import load_vocabulary
 from graphs.investigation.context import InvestigationContext
 from graphs.investigation.nodes.alerting import alerting_node
 from graphs.investigation.nodes.analysis import analysis_node
@@ -92,3 +93,7 @@ def build_graph(
 
 #: The compiled graph (no checkpointer): ``langgraph.json`` → ``investigation``.
 graph = build_graph()
+
+# A server imports this module at start-up: load the token vocabulary now, not on the event
+# loop inside the first run's nodes (see ``load_vocabulary``).
+load_vocabulary()
