@@ -349,3 +349,24 @@ def test_dql_profile_and_examples() -> None:
     assert "- count(): min 0, avg 4.5, max 9" in text
     assert "- loglevel: 2 values: ERROR 5, INFO 5" in text
     assert summarise_dql([]).startswith("The query returned no records")
+
+
+def test_log_pattern_lines_carry_times_trace_and_pod() -> None:
+    from dynatrace_agent.summarise.logs import summarise_logs
+
+    records = [
+        {
+            "timestamp": f"2025-03-11T14:{20 + i:02d}:00Z",
+            "content": f"Authorization failed for ord-{i}",
+            "loglevel": "ERROR",
+            "service.name": "payment",
+            "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736" if i == 2 else None,
+            "k8s.pod.name": "payment-7d9f-x2",
+        }
+        for i in range(5)
+    ]
+    text = summarise_logs(records, error_times={"payment": ("2025-03-11T14:19:30Z", "2025-03-11T14:41:00Z")})
+    line = next(x for x in text.splitlines() if "Authorization failed" in x)
+    assert "(14:20:00–14:24:00Z on 2025-03-11)" in line
+    assert "[trace 4bf92f3577b34da6a3ce929d0e0e4736, pod payment-7d9f-x2]" in line
+    assert "- payment: 5 (100%); errors 14:19:30–14:41:00Z on 2025-03-11" in text

@@ -71,3 +71,15 @@ async def test_problem_list_never_cuts_an_entity_id(tools: dict[str, BaseTool]) 
     ids = re.findall(r"SERVICE-[0-9A-F]+", row)
     assert ids and all(len(i) == len("SERVICE-") + 16 for i in ids), row
     assert PAYMENT in row
+
+
+async def test_log_patterns_say_when_they_began_with_a_trace_and_a_pod(tools: dict[str, BaseTool]) -> None:
+    window = {"timeframe_start": "2025-03-11T14:00:00Z", "timeframe_end": "2025-03-11T14:50:00Z"}
+    text = str((await call(tools["dynatrace_query_logs"], window)).content)
+    psp = next(line for line in text.splitlines() if "PSP returned" in line and line.startswith("- "))
+    # payment 2.8.0 rolled out at 14:19: its errors must be seen from then, not from the newest records only
+    began = re.search(r"\((14:\d\d:\d\d)–(14:\d\d:\d\d)Z on 2025-03-11\)", psp)
+    assert began and "14:19:00" <= began.group(1) < "14:25:00", psp
+    assert re.search(r"\[trace [0-9a-f]{32}, pod payment-[\w-]+\]", psp), psp
+    payment = next(line for line in text.splitlines() if line.startswith(f"- payment ({PAYMENT})"))
+    assert re.search(r"errors \d\d:\d\d:\d\d–\d\d:\d\d:\d\dZ on 2025-03-11", payment), payment
