@@ -5,7 +5,9 @@ summary opens with counts (by type, before/after the ``anchor`` — the problem 
 many fell in the last 15 minutes and hour before it), names the entities that changed most,
 then gives a timeline in which repeats of one change on one entity (the same event type and
 the same name once versions and numbers are masked) read as one line: the occurrence closest
-to the anchor in full, with its event id and version, and how many earlier ones it stands for.
+to the anchor in full — its name, its description when that says more (the "why" of a change:
+"PSP API migration"), version details, the provider that sent it and its event id — and how
+many earlier ones it stands for.
 """
 
 from __future__ import annotations
@@ -317,13 +319,27 @@ def _who(record: Record, names: dict[str, str], by_name: dict[str, str | None]) 
     return label(known, name) if known else name
 
 
+def _description(record: Record, name: str) -> str:
+    """`` — “Helm upgrade payment 2.7.4 -> 2.8.0 (PSP API migration)”`` when it says more than the name."""
+    text = text_of(record, "event.description")
+    if not text or text.strip().casefold() in name.casefold():
+        return ""
+    return f" — “{shorten(text, 120)}”"
+
+
+def _provider(record: Record) -> str:
+    """``, by argocd``: which tool or pipeline sent the event (who to ask about it)."""
+    provider = text_of(record, "event.provider", "dt.event.provider")
+    return f", by {shorten(provider, 40)}" if provider else ""
+
+
 def _group_line(kind: str, who: str, group: _Group, clock: _Clock) -> str:
     """The occurrence closest to the anchor in full, then how many earlier ones it stands for."""
     best = group.best
     name = shorten(event_name(best), 80) or "(no name)"
     line = (
-        f"- {clock.at(group.best_at)} {kind} {who or '(no entity)'}: {name}{_details(best, name)}"
-        f" [id {text_of(best, 'event.id') or '?'}]"
+        f"- {clock.at(group.best_at)} {kind} {who or '(no entity)'}: {name}{_description(best, name)}"
+        f"{_details(best, name)}{_provider(best)} [id {text_of(best, 'event.id') or '?'}]"
     )
     if group.count > 1:
         since = (

@@ -370,3 +370,25 @@ def test_log_pattern_lines_carry_times_trace_and_pod() -> None:
     assert "(14:20:00–14:24:00Z on 2025-03-11)" in line
     assert "[trace 4bf92f3577b34da6a3ce929d0e0e4736, pod payment-7d9f-x2]" in line
     assert "- payment: 5 (100%); errors 14:19:30–14:41:00Z on 2025-03-11" in text
+
+
+def test_change_events_keep_description_and_provider() -> None:
+    from dynatrace_agent.summarise.events import summarise_events
+
+    event = {
+        "timestamp": "2025-03-11T14:19:00.000Z",
+        "event.id": "886_1741702740000",
+        "event.type": "CUSTOM_DEPLOYMENT",
+        "event.name": "Deploy payment 2.8.0",
+        "event.description": "Helm upgrade payment 2.7.4 -> 2.8.0 (PSP API 2024-10 migration)",
+        "event.provider": "argocd",
+        "dt.entity.service": PAYMENT,
+        "deployment.version": "2.8.0",
+    }
+    same = dict(event, **{"event.id": "2", "event.name": "Flag x", "event.description": "Flag x"})
+    same["event.type"] = "CUSTOM_CONFIGURATION"
+    text = summarise_events([event, same])
+    line = next(x for x in text.splitlines() if "Deploy payment" in x)
+    assert "— “Helm upgrade payment 2.7.4 -> 2.8.0 (PSP API 2024-10 migration)”" in line
+    assert ", by argocd [id 886_1741702740000]" in line
+    assert "“Flag x”" not in text  # a description that only repeats the name is not shown twice
