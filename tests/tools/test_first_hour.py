@@ -83,3 +83,18 @@ async def test_log_patterns_say_when_they_began_with_a_trace_and_a_pod(tools: di
     assert re.search(r"\[trace [0-9a-f]{32}, pod payment-[\w-]+\]", psp), psp
     payment = next(line for line in text.splitlines() if line.startswith(f"- payment ({PAYMENT})"))
     assert re.search(r"errors \d\d:\d\d:\d\d–\d\d:\d\d:\d\dZ on 2025-03-11", payment), payment
+
+
+async def test_traces_count_every_span_per_endpoint_and_list_slow_traces_only_when_asked(
+    tools: dict[str, BaseTool],
+) -> None:
+    window = {"timeframe_start": "2025-03-11T14:00:00Z", "timeframe_end": "2025-03-11T14:50:00Z"}
+    message = await call(tools["dynatrace_query_traces"], window)
+    text = str(message.content)
+    assert "Slowest traces" not in text
+    summarize = [q for q in message.artifact["queries"] if "by:{dt.entity.service, endpoint}" in q]
+    assert summarize and "limit 500" not in " ".join(message.artifact["queries"])  # no slow sample
+    failing = text.split("Top failing endpoints:")[1].splitlines()[3]
+    assert failing.startswith(f"| payment ({PAYMENT}) POST /api/payments/authorize | 5 | 45 |"), failing
+    asked = str((await call(tools["dynatrace_query_traces"], {**window, "slowest_traces": True})).content)
+    assert "Slowest traces" in asked
