@@ -139,7 +139,7 @@ def summarise_entities(
             _tags(r),
             len(relationships(r)),
         ]
-        for r in ordered[: top_n(budget, per_item=50, high=200)]
+        for r in ordered[: top_n(budget, per_item=80, high=200)]
     ]
     columns = ["entityId", *([] if one_type else ["type"]), "name", "what it is", "tags", "relations"]
     table = table_section(None, columns, rows, noun="entities", total=overall, max_cell_chars=90)
@@ -157,6 +157,6 @@ def summarise_entities(
             edges.append(f"- {label(source, names.get(source))} {rel} {label(target, names.get(target))}")
     sections = [table]
     if edges:
-        shown = edges[: top_n(budget, per_item=60)]
+        shown = edges[: top_n(budget, per_item=150)]
         sections.append(Section("Topology:", shown, noun="relationships", total=len(edges)))
     return fit_sections(headline, sections, budget=budget, narrow=narrow)

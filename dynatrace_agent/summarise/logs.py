@@ -11,6 +11,7 @@ service's errors began and ended) while patterns come from a bounded sample.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,13 +61,32 @@ def _level_rank(level: str) -> int:
     return _LEVEL_ORDER.index(level) if level in _LEVEL_ORDER else len(_LEVEL_ORDER)
 
 
-def span_of(first: datetime | None, last: datetime | None) -> str:
-    """``14:19:12–14:41:03Z on 2025-03-11``, or both dates when the span crosses midnight."""
+def span_of(first: datetime | None, last: datetime | None, day: str | None = None) -> str:
+    """``14:19:12–14:41:03Z`` (on ``day``, said once elsewhere), else with the date(s) spelled out."""
     if first is None or last is None:
         return ""
     if first.date() == last.date():
-        return f"{first:%H:%M:%S}–{last:%H:%M:%S}Z on {first:%Y-%m-%d}"
+        on = "" if day == f"{first:%Y-%m-%d}" else f" on {first:%Y-%m-%d}"
+        return f"{first:%H:%M:%S}–{last:%H:%M:%S}Z{on}"
     return f"{fmt_time(first)} – {fmt_time(last)}"
+
+
+def _example_helps(pattern: str) -> bool:
+    """Whether an example says more than the pattern: masked text or ids, or a cut pattern.
+
+    A pattern whose only masks are numbers reads as well as any one message of it.
+    """
+    masks = _MASK.findall(pattern)
+    return len(pattern) > 160 or any(m != "<num>" for m in masks)
+
+
+_MASK = re.compile(r"<[a-z]+>")
+
+
+def _one_day(times: Sequence[object]) -> str | None:
+    """The date every timestamp falls on, when they share one (said once in a heading)."""
+    days = {f"{t:%Y-%m-%d}" for t in (safe_timestamp(v) for v in times) if t is not None}
+    return days.pop() if len(days) == 1 else None
 
 
 @dataclass
@@ -77,8 +97,8 @@ class _Pattern:
     example: str = ""
     levels: Counter[str] = field(default_factory=Counter)
     services: Counter[str] = field(default_factory=Counter)
-    first: datetime | None = None
-    last: datetime | None = None
+    first: str | None = None  # raw timestamps: ISO text of one format sorts in time order
+    last: str | None = None
     trace_id: str | None = None
     pod: str | None = None
 
@@ -88,10 +108,13 @@ class _Pattern:
             self.example = content
         self.levels[log_level(record)] += 1
         self.services[log_service(record)] += 1
-        at = safe_timestamp(record.get("timestamp"))
+        at = record.get("timestamp")
         if at is not None:
-            self.first = at if self.first is None or at < self.first else self.first
-            self.last = at if self.last is None or at > self.last else self.last
+            text = at if isinstance(at, str) else str(at)
+            if self.first is None or text < self.first:
+                self.first = text
+            if self.last is None or text > self.last:
+                self.last = text
         self.trace_id = self.trace_id or text_of(record, "trace_id", "trace.id")
         self.pod = self.pod or text_of(record, "k8s.pod.name", "dt.process.name")
 
@@ -154,36 +177,41 @@ def summarise_logs(
         headline += f"; patterns below from a sample of {len(records):,}"
 
     sections: list[Section] = []
-    n = top_n(budget)
+    n = top_n(budget, per_item=150)
     service_rows = top(by_service, max(3, n // 2))
     if error_times is None:  # from the sample: when each service's errors began and ended
-        sampled: dict[str, tuple[datetime, datetime]] = {}
+        sampled: dict[str, tuple[str, str]] = {}
         for record in records:
-            if log_level(record) in ERROR_LEVELS:
-                name, at = log_service(record), safe_timestamp(record.get("timestamp"))
-                if at is not None:
-                    first, last = sampled.get(name, (at, at))
-                    sampled[name] = (min(first, at), max(last, at))
+            at = record.get("timestamp")
+            if at is not None and log_level(record) in ERROR_LEVELS:
+                name, text = log_service(record), str(at)
+                first, last = sampled.get(name, (text, text))
+                sampled[name] = (min(first, text), max(last, text))
         error_times = dict(sampled)
 
     def service_line(name: str, count: int) -> str:
         text = f"- {name}: {count:,} ({fmt_pct(count, overall)})"
         times = (error_times or {}).get(name)
         if times:
-            span = span_of(safe_timestamp(times[0]), safe_timestamp(times[1]))
+            span = span_of(safe_timestamp(times[0]), safe_timestamp(times[1]), day)
             text += f"; errors {span}" if span else ""
         return text
 
+    patterns = _patterns(records)
+    day = _one_day(
+        [t for name, _ in service_rows for t in (error_times or {}).get(name, ())]
+        + [t for info in patterns.values() for t in (info.first, info.last)]
+    )
+    on_day = f", times on {day}" if day else ""
     sections.append(
         Section(
-            "By service/source:",
+            f"By service/source{f' ({on_day[2:]})' if on_day else ''}:",
             [service_line(name, count) for name, count in service_rows],
             noun="services",
             total=len(by_service),
         )
     )
 
-    patterns = _patterns(records)
     counts = Counter({p: info.count for p, info in patterns.items()})
     usual: set[str] = set()
     if baseline is not None and not baseline:
@@ -194,14 +222,16 @@ def summarise_logs(
 
     def line(pattern: str, count: int) -> str:
         info = patterns[pattern]
-        where = counts_line(info.services, 2)
+        where = counts_line(info.services, 1)
         text = f"- {count:,}× {info.level} [{where}] {shorten(pattern, 160)}"
-        span = span_of(info.first, info.last)
+        span = span_of(safe_timestamp(info.first), safe_timestamp(info.last), day)
         if span:
             text += f" ({span})"
-        if info.example and shorten(info.example, 160) != shorten(pattern, 160):
-            text += f" — e.g. “{shorten(info.example, 160)}”"
-        follow = [f"trace {info.trace_id}" if info.trace_id else "", f"pod {info.pod}" if info.pod else ""]
+        if info.example and _example_helps(pattern):
+            text += f" — e.g. “{shorten(info.example, 120)}”"
+        # A trace to follow for failures and warnings; for chatty INFO/DEBUG patterns the pod is enough.
+        trace = info.trace_id if _level_rank(info.level) <= _level_rank("WARNING") else None
+        follow = [f"trace {trace}" if trace else "", f"pod {info.pod}" if info.pod else ""]
         if any(follow):
             text += " [" + ", ".join(f for f in follow if f) + "]"
         return text
@@ -216,7 +246,7 @@ def summarise_logs(
         old = [(p, c) for p, c in ranked if p in usual]
         sections.append(
             Section(
-                f"New patterns (not seen in the baseline of {len(baseline):,} records):",
+                f"New patterns (not seen in the baseline of {len(baseline):,} records{on_day}):",
                 [line(p, c) for p, c in new[:n]] or ["- none: every pattern also occurred before"],
                 noun="new patterns",
                 total=max(len(new), 1),
@@ -233,7 +263,7 @@ def summarise_logs(
     else:
         sections.append(
             Section(
-                f"Top message patterns ({len(counts):,} distinct):",
+                f"Top message patterns ({len(counts):,} distinct{on_day}):",
                 [line(p, c) for p, c in ranked[:n]],
                 noun="patterns",
                 total=len(counts),

@@ -89,13 +89,20 @@ class _Sums:
         return sum(self.s[j] - self.s[i] for i, j in stretches) / n if n else 0.0
 
     def best_split(self, lo: int, hi: int) -> int | None:
-        """The split of ``[lo, hi)`` into two stretches of least squared error."""
-        best: tuple[float, int] | None = None
+        """The split of ``[lo, hi)`` into two stretches of least squared error (one O(n) pass)."""
+        ps, pq = self.s, self.q
+        s_lo, q_lo = ps[lo], pq[lo]
+        s_all, q_all = ps[hi] - s_lo, pq[hi] - q_lo
+        n = hi - lo
+        best_sse, best_k = math.inf, None
         for k in range(lo + MIN_SEGMENT, hi - MIN_SEGMENT + 1):
-            sse = self.sse((lo, k)) + self.sse((k, hi))
-            if best is None or sse < best[0]:
-                best = (sse, k)
-        return None if best is None else best[1]
+            left, m = ps[k] - s_lo, k - lo
+            right = s_all - left
+            # sse(left) + sse(right) = q_all - left²/m - right²/(n-m); q_all is the same for every k
+            sse = q_all - left * left / m - right * right / (n - m)
+            if sse < best_sse:
+                best_sse, best_k = sse, k
+        return best_k
 
 
 def _median(xs: Sequence[float]) -> float:

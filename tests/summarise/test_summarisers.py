@@ -47,7 +47,7 @@ def test_logs_counts_patterns_and_new_vs_usual() -> None:
     assert f"checkout ({CHECKOUT}): 30" in text
     new_part, usual_part = text.split("Usual patterns")
     assert "30× ERROR" in new_part and "Timeout calling payment after <num> ms" in new_part
-    assert "e.g. “Timeout calling payment after 0 ms”" in new_part
+    assert "e.g." not in new_part  # a pattern whose only masks are numbers needs no example
     assert "10× INFO" in usual_part
 
 
@@ -367,9 +367,9 @@ def test_log_pattern_lines_carry_times_trace_and_pod() -> None:
     ]
     text = summarise_logs(records, error_times={"payment": ("2025-03-11T14:19:30Z", "2025-03-11T14:41:00Z")})
     line = next(x for x in text.splitlines() if "Authorization failed" in x)
-    assert "(14:20:00–14:24:00Z on 2025-03-11)" in line
+    assert "(14:20:00–14:24:00Z)" in line and "times on 2025-03-11" in text  # the date said once
     assert "[trace 4bf92f3577b34da6a3ce929d0e0e4736, pod payment-7d9f-x2]" in line
-    assert "- payment: 5 (100%); errors 14:19:30–14:41:00Z on 2025-03-11" in text
+    assert "- payment: 5 (100%); errors 14:19:30–14:41:00Z" in text
 
 
 def test_change_events_keep_description_and_provider() -> None:

@@ -78,11 +78,12 @@ async def test_log_patterns_say_when_they_began_with_a_trace_and_a_pod(tools: di
     text = str((await call(tools["dynatrace_query_logs"], window)).content)
     psp = next(line for line in text.splitlines() if "PSP returned" in line and line.startswith("- "))
     # payment 2.8.0 rolled out at 14:19: its errors must be seen from then, not from the newest records only
-    began = re.search(r"\((14:\d\d:\d\d)–(14:\d\d:\d\d)Z on 2025-03-11\)", psp)
+    began = re.search(r"\((14:\d\d:\d\d)–(14:\d\d:\d\d)Z\)", psp)
     assert began and "14:19:00" <= began.group(1) < "14:25:00", psp
     assert re.search(r"\[trace [0-9a-f]{32}, pod payment-[\w-]+\]", psp), psp
     payment = next(line for line in text.splitlines() if line.startswith(f"- payment ({PAYMENT})"))
-    assert re.search(r"errors \d\d:\d\d:\d\d–\d\d:\d\d:\d\dZ on 2025-03-11", payment), payment
+    assert re.search(r"errors \d\d:\d\d:\d\d–\d\d:\d\d:\d\dZ", payment), payment
+    assert "times on 2025-03-11" in text
 
 
 async def test_traces_count_every_span_per_endpoint_and_list_slow_traces_only_when_asked(
