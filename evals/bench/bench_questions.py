@@ -3,8 +3,8 @@
 Replays the first-hour questions on the demo incident (payment 2.8.0 rolled out at 14:19,
 rolled back at 14:41), each once through our tool and once as the raw records a plain DQL
 tool returns for the same question (the first 100 records as JSON, one per line, as a
-DQL tool such as Dynatrace's MCP server returns them by default). For each it prints the cl100k tokens of both, their ratio,
-and whether each answer holds the fact the question needs:
+DQL tool such as Dynatrace's MCP server returns them by default). For each it prints the
+cl100k tokens of both, their ratio, and whether each answer holds the fact the question needs:
 
 - "When did the payment errors begin?" — a first-seen time of the PSP errors between 14:19
   and 14:25 (the newest records alone put it at the end of the incident);
@@ -153,10 +153,10 @@ def render(rows: list[dict[str, Any]]) -> str:
             f"  ({r['fact']})"
         )
     ours, raw = sum(r["our_tokens"] for r in rows), sum(r["raw_tokens"] for r in rows)
-    present = sum(r["fact_in_ours"] for r in rows)
+    present, raw_present = sum(r["fact_in_ours"] for r in rows), sum(r["fact_in_raw"] for r in rows)
     lines.append(
         f"total: ours {ours:,} tokens, raw {raw:,} tokens ({raw / max(ours, 1):.1f}× fewer); "
-        f"facts present in ours {present}/{len(rows)}, in raw {sum(r['fact_in_raw'] for r in rows)}/{len(rows)}"
+        f"facts present in ours {present}/{len(rows)}, in raw {raw_present}/{len(rows)}"
     )
     return "\n".join(lines)
 
