@@ -13,7 +13,7 @@ many earlier ones it stands for.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -220,6 +220,7 @@ def summarise_events(
     budget: int = DEFAULT_BUDGET,
     grail: GrailFacts | None = None,
     anchor: datetime | None = None,
+    entity_names: Mapping[str, str] | None = None,
     narrow: str | None = "event types, entity ids or a timeframe closer to the problem start",
 ) -> str:
     """A timeline of change events, repeats grouped; with ``anchor`` the closest preceding ones first."""
@@ -232,7 +233,7 @@ def summarise_events(
             facts=grail_facts_line(grail, returned=0),
         )
     anchor = _utc(anchor)
-    names = _entity_names(records)
+    names = {**(entity_names or {}), **_entity_names(records)}
     by_name: dict[str, str | None] = {}
     for entity, name in names.items():
         by_name[name] = None if name in by_name else entity  # None: ambiguous name

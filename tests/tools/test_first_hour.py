@@ -99,3 +99,12 @@ async def test_traces_count_every_span_per_endpoint_and_list_slow_traces_only_wh
     assert failing.startswith(f"| payment ({PAYMENT}) POST /api/payments/authorize | 5 | 45 |"), failing
     asked = str((await call(tools["dynatrace_query_traces"], {**window, "slowest_traces": True})).content)
     assert "Slowest traces" in asked
+
+
+async def test_change_events_name_the_changed_entity_and_say_why(tools: dict[str, BaseTool]) -> None:
+    args = {"timeframe_start": "2025-03-11T13:00:00Z", "timeframe_end": "2025-03-11T15:00:00Z"}
+    text = str((await call(tools["dynatrace_query_events"], args)).content)
+    deploy = next(line for line in text.splitlines() if "Deploy payment 2.8.0" in line)
+    assert (
+        f"payment ({PAYMENT})" in deploy and "PSP API 2024-10 migration" in deploy and "by argocd" in deploy
+    )
