@@ -290,7 +290,11 @@ async def run_eval(
         "summary": summary,
         "by_tag": summarise_by_tag(rows, tags),
         "calibration": calibration(
-            [{**run.row, "confidence": run.confidence} for run in runs if run.confidence is not None]
+            [
+                {**run.row, "confidence": run.confidence}
+                for run in runs
+                if run.confidence is not None and run.row["labelled"]
+            ]
         ),
         "baselines": {
             name: baseline_summary([run.baseline_ranks.get(name) for run in runs if run.row["labelled"]])

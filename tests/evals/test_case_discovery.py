@@ -59,6 +59,7 @@ async def test_an_unlabelled_case_runs_but_does_not_lower_the_score(tmp_path: Pa
     assert summary["cases"] == 2 and summary["scored"] == 1 and summary["unlabelled"] == 1
     assert summary["ac_at_1"] == 1.0 and summary["category_accuracy"] == 1.0
     assert all(b["ac_at_1"] in (0.0, 1.0) for b in results["baselines"].values())
+    assert sum(band["cases"] for band in results["calibration"]) <= 1  # the unlabelled run is not calibrated
     assert lines[0].startswith("found 2 case folders in")
     assert any("recorded-unlabelled: unlabelled (expected is null), not scored" in line for line in lines)
 
