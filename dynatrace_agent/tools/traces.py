@@ -30,7 +30,7 @@ class QueryTracesArgs(ToolArgs):
     timeframe_start: str = Field(default="now-1h", description=TIMEFRAME_START)
     timeframe_end: str | None = Field(default=None, description=TIMEFRAME_END)
     sample_size: int = Field(default=500, ge=10, le=10_000)
-    slowest_traces: bool = Field(default=False, description="Also list the slowest traces.")
+    slowest_traces: bool = False
 
 
 async def _run(client: DynatraceClient, args: QueryTracesArgs) -> CapabilityResult[Any]:
