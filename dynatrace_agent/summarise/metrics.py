@@ -13,6 +13,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import accumulate
 
 from dynatrace_agent.summarise._common import Record, fmt_num, fmt_time, safe_timestamp, text_of
 from dynatrace_agent.summarise.budget import (
@@ -71,22 +72,25 @@ class _Sums:
     """Prefix sums of a series: the mean and squared error of any stretch in O(1)."""
 
     def __init__(self, xs: Sequence[float]) -> None:
-        self.s = [0.0]
-        self.q = [0.0]
-        for v in xs:
-            self.s.append(self.s[-1] + v)
-            self.q.append(self.q[-1] + v * v)
+        self.s = [0.0, *accumulate(xs)]
+        self.q = [0.0, *accumulate(v * v for v in xs)]
+
+    def _totals(self, stretches: tuple[tuple[int, int], ...]) -> tuple[int, float, float]:
+        n, total, squares = 0, 0.0, 0.0
+        for i, j in stretches:
+            n += j - i
+            total += self.s[j] - self.s[i]
+            squares += self.q[j] - self.q[i]
+        return n, total, squares
 
     def sse(self, *stretches: tuple[int, int]) -> float:
         """Squared error of the stretches pooled around their common mean."""
-        n = sum(j - i for i, j in stretches)
-        s = sum(self.s[j] - self.s[i] for i, j in stretches)
-        q = sum(self.q[j] - self.q[i] for i, j in stretches)
-        return q - s * s / n if n else 0.0
+        n, total, squares = self._totals(stretches)
+        return squares - total * total / n if n else 0.0
 
     def mean(self, *stretches: tuple[int, int]) -> float:
-        n = sum(j - i for i, j in stretches)
-        return sum(self.s[j] - self.s[i] for i, j in stretches) / n if n else 0.0
+        n, total, _ = self._totals(stretches)
+        return total / n if n else 0.0
 
     def best_split(self, lo: int, hi: int) -> int | None:
         """The split of ``[lo, hi)`` into two stretches of least squared error (one O(n) pass)."""
