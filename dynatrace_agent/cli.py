@@ -4,6 +4,10 @@ Each area registers its own subcommands from ``dynatrace_agent/commands/<area>.p
 ``register(subparsers)`` function), so parts of the CLI can be built and tested apart.
 Handlers return the process exit status. Expected failures (``DynatraceAgentError``) are
 printed as one clear line on stderr, never as a traceback, and never with a secret.
+
+Exit statuses: 0 success, 1 a check failed (threshold, connection test), 2 usage or
+configuration error (including a bare command without a subcommand), 70 a bug, 130
+interrupted. A reader that closes the pipe early (``| head``) ends the output quietly.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from dynatrace_agent._version import __version__
 from dynatrace_agent.errors import DynatraceAgentError
 
 #: Command modules, in the order their commands appear in ``--help``.
@@ -37,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dynatrace-agent",
         description="Investigate Dynatrace incidents with AI agents.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -56,9 +62,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
-        return 0
+        return 2  # no command given: a usage error, so scripts notice
     try:
         result = handler(args)
+        sys.stdout.flush()  # a closed pipe shows up here for output still in the buffer
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
     except DynatraceAgentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -75,6 +85,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 70
     return int(result or 0)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null after the reader went away (``| head``).
+
+    Python would otherwise try to flush the rest of the buffer at exit and print "Exception
+    ignored ... BrokenPipeError"; the reader chose to stop, which is not an error.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests, embedding)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

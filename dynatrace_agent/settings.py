@@ -54,6 +54,7 @@ from dynatrace_agent.errors import ConfigurationError
 __all__ = [
     "DEFAULT_SSO_URL",
     "ENV_VARS",
+    "OAUTH_VARIABLES",
     "AgentSettings",
     "EnvironmentSettings",
     "derive_base_urls",
@@ -62,6 +63,9 @@ __all__ = [
 ]
 
 DEFAULT_SSO_URL = "https://sso.dynatrace.com/sso/oauth2/token"
+#: The three variables of an OAuth client, named together in every hint: Grail needs all three,
+#: and a hint naming only two sends the user to the next error ("account URN missing").
+OAUTH_VARIABLES = "DT_OAUTH_CLIENT_ID, DT_OAUTH_CLIENT_SECRET and DT_ACCOUNT_URN"
 #: Validation context key: keep settings whose OAuth fields are incomplete (test-connection).
 ALLOW_PARTIAL_OAUTH = "allow_partial_oauth"
 
@@ -538,7 +542,7 @@ def load_settings(
         if "environment_url" not in overrides:
             raise ConfigurationError(
                 "no Dynatrace environment is configured: set DT_ENVIRONMENT_URL and DT_API_TOKEN "
-                "(plus DT_OAUTH_CLIENT_ID and DT_OAUTH_CLIENT_SECRET for Grail), or point DT_AGENT_CONFIG "
+                f"(plus {OAUTH_VARIABLES} for Grail), or point DT_AGENT_CONFIG "
                 "at a TOML file with [environments.NAME] tables."
             )
         default = "default"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dynatrace_agent.case import IncidentCase, load_case
+from dynatrace_agent.case import ExpectedOutcome, IncidentCase, load_case
 from dynatrace_agent.client import DynatraceClient
 from dynatrace_agent.simulator import SimulatorOptions, simulator_settings, simulator_transport
 from evals import baselines as baseline_module
@@ -42,18 +42,78 @@ from evals.scoring import (
 INVESTIGATE_REF = "graphs.investigation.run:investigate"
 
 
-def discover_cases(root: str | Path) -> list[Path]:
-    """Every case folder under ``root`` (a folder holding ``case.json``), sorted by path.
+CASE_FILES = ("case.json", "case.json.gz")
 
-    ``root`` may itself be a case folder.
+
+class NoCasesFound(FileNotFoundError):
+    """``--cases`` named a folder that is neither a case folder nor a folder of case folders."""
+
+
+@dataclass(frozen=True)
+class CaseDiscovery:
+    """What ``--cases`` pointed at: the case folders to run and the subfolders left out."""
+
+    root: Path
+    cases: list[Path]
+    skipped: list[str]  # subfolders of a case set that hold no case.json
+
+    def describe(self) -> str:
+        """One line for the user: how many cases were found where, and what was left out."""
+        if self.cases == [self.root]:
+            return f"found 1 case folder: {self.root}"
+        plural = "s" if len(self.cases) != 1 else ""
+        line = f"found {len(self.cases)} case folder{plural} in {self.root}"
+        if self.skipped:
+            names = ", ".join(self.skipped[:5]) + (", ..." if len(self.skipped) > 5 else "")
+            line += f" (skipped {len(self.skipped)} subfolder(s) without case.json: {names})"
+        return line
+
+
+def _is_case_folder(path: Path) -> bool:
+    return path.is_dir() and any((path / name).is_file() for name in CASE_FILES)
+
+
+def find_cases(root: str | Path) -> CaseDiscovery:
+    """The cases ``root`` names: itself when it is a case folder, else its direct subfolders.
+
+    Only one level is looked at, on purpose: walking a whole tree turned a mistyped path into
+    hundreds of "cases" (recorded fixtures, node_modules, ...). Raises ``NoCasesFound`` with what
+    to pass instead when there is nothing to run.
     """
     base = Path(root)
     if not base.exists():
-        raise FileNotFoundError(f"case directory {base} does not exist")
-    if (base / "case.json").is_file() or (base / "case.json.gz").is_file():
-        return [base]
-    found = {p.parent for p in base.rglob("case.json")} | {p.parent for p in base.rglob("case.json.gz")}
-    return sorted(found)
+        raise NoCasesFound(f"case directory {base} does not exist")
+    if not base.is_dir():
+        raise NoCasesFound(
+            f"{base} is a file; --cases takes a case folder (holding case.json) or a folder of case folders"
+        )
+    if _is_case_folder(base):
+        return CaseDiscovery(base, [base], [])
+    children = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+    cases = [p for p in children if _is_case_folder(p)]
+    if not cases:
+        raise NoCasesFound(
+            f"no case folder in {base}: neither it nor any of its {len(children)} subfolder(s) holds a "
+            "case.json; --cases takes a case folder or a folder whose subfolders are case folders "
+            "(one level deep)"
+        )
+    return CaseDiscovery(base, cases, [p.name for p in children if p not in cases])
+
+
+def discover_cases(root: str | Path) -> list[Path]:
+    """Every case folder ``root`` names (see ``find_cases``), sorted by path."""
+    return find_cases(root).cases
+
+
+def is_labelled(expected: ExpectedOutcome | None) -> bool:
+    """Whether a case carries a truth to score against.
+
+    ``record`` writes ``expected: null`` for a person to fill in; such a case still runs (it
+    is useful to see the report) but scoring it would count as a miss and lower the set's score.
+    """
+    if expected is None:
+        return False
+    return bool(expected.root_cause_entity_id or expected.root_cause_names or expected.category)
 
 
 def case_tags(path: Path) -> list[str]:
@@ -111,9 +171,10 @@ def _prediction(report: Any) -> Prediction:
     return Prediction(ranked=ranked, category=data.get("category"), change_events=changes)
 
 
-def _failed_row(case_id: str, error: str, expected_change: bool) -> dict[str, Any]:
+def _failed_row(case_id: str, error: str, expected_change: bool, labelled: bool = True) -> dict[str, Any]:
     return {
         "id": case_id,
+        "labelled": labelled,
         "ok": False,
         "error": error,
         "ranked_root_causes": [],
@@ -134,7 +195,8 @@ async def run_case(path: Path, *, model: Any = None, deadline_s: float = 120.0) 
         case = load_case(path)
     except Exception as exc:  # a broken case is a result, not a crash of the run
         return CaseRun(_failed_row(path.name, f"load failed: {exc}", False), [], {})
-    expected = case.expected
+    labelled = is_labelled(case.expected)
+    expected = case.expected if labelled else None
     baseline_ranks: dict[str, int | None] = {}
     if expected is not None:
         for name, baseline in baseline_module.BASELINES.items():
@@ -153,7 +215,7 @@ async def run_case(path: Path, *, model: Any = None, deadline_s: float = 120.0) 
             )
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        row = _failed_row(case.id, detail, bool(expected and expected.change_event_id))
+        row = _failed_row(case.id, detail, bool(expected and expected.change_event_id), labelled)
         row["wall_ms"] = int((time.perf_counter() - started) * 1000)
         return CaseRun(row, list(case.tags), baseline_ranks)
     wall_ms = int((time.perf_counter() - started) * 1000)
@@ -162,6 +224,7 @@ async def run_case(path: Path, *, model: Any = None, deadline_s: float = 120.0) 
     stats = report.stats
     row = {
         "id": case.id,
+        "labelled": labelled,
         "ok": True,
         "error": None,
         "ranked_root_causes": prediction.ranked,
@@ -188,8 +251,16 @@ async def run_eval(
     model: Any = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Run every case (``repeat`` times each) and return the results document."""
-    paths = [p for p in discover_cases(cases_dir) if not filter_tag or filter_tag in case_tags(p)]
+    """Run every case (``repeat`` times each) and return the results document.
+
+    Unlabelled cases (``expected`` null) run and are listed but are left out of every score.
+    """
+    discovery = find_cases(cases_dir)
+    if progress:
+        progress(discovery.describe())
+    paths = [p for p in discovery.cases if not filter_tag or filter_tag in case_tags(p)]
+    if progress and filter_tag:
+        progress(f"{len(paths)} of them carry the tag {filter_tag!r}")
     runs: list[CaseRun] = []
     for path in paths:
         for attempt in range(max(1, repeat)):
@@ -197,7 +268,12 @@ async def run_eval(
             runs.append(run)
             if progress:
                 r = run.row
-                status = f"rank {r['rank']}" if r["ok"] else f"FAILED: {r['error']}"
+                if not r["ok"]:
+                    status = f"FAILED: {r['error']}"
+                elif not r["labelled"]:
+                    status = "unlabelled (expected is null), not scored"
+                else:
+                    status = f"rank {r['rank']}"
                 suffix = f" (repeat {attempt + 1})" if repeat > 1 else ""
                 progress(f"{r['id']}{suffix}: {status}, {r['wall_ms']} ms")
     rows = [run.row for run in runs]
@@ -214,10 +290,15 @@ async def run_eval(
         "summary": summary,
         "by_tag": summarise_by_tag(rows, tags),
         "calibration": calibration(
-            [{**run.row, "confidence": run.confidence} for run in runs if run.confidence is not None]
+            [
+                {**run.row, "confidence": run.confidence}
+                for run in runs
+                if run.confidence is not None and run.row["labelled"]
+            ]
         ),
         "baselines": {
-            name: baseline_summary([run.baseline_ranks.get(name) for run in runs]) for name in baseline_names
+            name: baseline_summary([run.baseline_ranks.get(name) for run in runs if run.row["labelled"]])
+            for name in baseline_names
         },
     }
 
@@ -232,8 +313,9 @@ def render_table(results: dict[str, Any]) -> str:
         category = str(row["category"] or "-")
         if row["category_correct"] is False and row["ok"]:
             category += "*"
+        rank = row["rank"] or ("-" if row.get("labelled", True) else "unl")
         lines.append(
-            f"{row['id'][:38]:<38} {'y' if row['ok'] else 'N':<3} {row['rank'] or '-':>4} {category:<14} "
+            f"{row['id'][:38]:<38} {'y' if row['ok'] else 'N':<3} {rank:>4} {category:<14} "
             f"{change:<4} {row['tool_output_tokens']:>6} {row['api_calls']:>5} {row['wall_ms']:>6}"
         )
     s = results["summary"]
@@ -244,6 +326,11 @@ def render_table(results: dict[str, Any]) -> str:
         f"median {s['median_wall_ms']:.0f} ms, {s['median_tool_output_tokens']:.0f} tokens  "
         f"({s['ok']}/{s['cases']} ran)"
     )
+    if s.get("unlabelled"):
+        lines.append(
+            f"{s['unlabelled']} unlabelled case(s) (expected is null) ran but are not scored; "
+            f"the scores above cover {s['scored']} case(s)"
+        )
     if "facts_recall" in s:
         lines.append(f"judge: {s['facts_recall']:.2f} of the expected facts stated in the reports")
     for name, b in results.get("baselines", {}).items():

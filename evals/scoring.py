@@ -71,7 +71,13 @@ def _median(values: Iterable[float]) -> float:
 
 
 def summarise_results(cases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The ``summary`` block: AC@k over every case (failed ones count as misses) and medians."""
+    """The ``summary`` block: AC@k over every labelled case (failed ones count as misses) and medians.
+
+    A case marked ``"labelled": false`` (its ``expected`` is null) is counted in ``cases`` and
+    ``unlabelled`` but in no score: it has no truth, so it can be neither a hit nor a miss.
+    """
+    every = list(cases)
+    cases = [c for c in every if c.get("labelled", True)]
     ranks = [c.get("rank") if c.get("ok") else None for c in cases]
 
     def at(k: int) -> float:
@@ -87,9 +93,9 @@ def summarise_results(cases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         for c in cases
         if c.get("change_event_found") is not None
     ]
-    ok_cases = [c for c in cases if c.get("ok")]
-    return {
-        "cases": len(cases),
+    ok_cases = [c for c in every if c.get("ok")]
+    summary: dict[str, Any] = {
+        "cases": len(every),
         "ok": len(ok_cases),
         "ac_at_1": at(1),
         "ac_at_3": at(3),
@@ -99,6 +105,10 @@ def summarise_results(cases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "median_wall_ms": _median(c.get("wall_ms", 0) for c in ok_cases),
         "median_tool_output_tokens": _median(c.get("tool_output_tokens", 0) for c in ok_cases),
     }
+    if len(every) != len(cases):
+        summary["scored"] = len(cases)
+        summary["unlabelled"] = len(every) - len(cases)
+    return summary
 
 
 def summarise_by_tag(cases: Sequence[Mapping[str, Any]], tags: Mapping[str, Sequence[str]]) -> dict[str, Any]:

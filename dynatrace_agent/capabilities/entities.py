@@ -8,6 +8,7 @@ services, or (nested once more) by the services those call.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,16 @@ __all__ = ["CAPABILITY", "Entity", "Relationship", "build_entity_selector", "lis
 
 CAPABILITY = "entities"
 FIELDS = ("tags", "fromRelationships", "toRelationships", "properties", "lastSeenTms")
+#: Where a name is looked for when no type is given: what people name in an incident.
+NAME_SEARCH_TYPES = (
+    "SERVICE",
+    "PROCESS_GROUP",
+    "HOST",
+    "APPLICATION",
+    "CLOUD_APPLICATION",
+    "CLOUD_APPLICATION_NAMESPACE",
+    "KUBERNETES_CLUSTER",
+)
 
 
 class Entity(Record):
@@ -67,7 +78,9 @@ def build_entity_selector(
     elif type_:
         parts.append(f"type({selector_value(entity_type(type_))})")
     else:
-        raise DQLValueError("give an entity type (SERVICE, HOST, PROCESS_GROUP, APPLICATION, …) or ids")
+        raise DQLValueError(
+            "give an entity type (SERVICE, HOST, PROCESS_GROUP, APPLICATION, …), a name or ids"
+        )
     if name:
         parts.append(f"entityName.equals({selector_value(name)})")
     if name_starts_with:
@@ -106,34 +119,50 @@ async def list_entities(
     timeframe: str = "now-3d",
     max_entities: int = 200,
 ) -> CapabilityResult[Entity]:
-    """Entities matching the filters, with tags and relationships."""
+    """Entities matching the filters, with tags and relationships.
+
+    With a name but no type and no ids, the name is looked up across ``NAME_SEARCH_TYPES``
+    (one request per type, at the same time): the Entities API needs a type, and a user
+    asking for "payment" should not have to know whether it is a service or a workload.
+    """
     check_limit(max_entities, "max_entities", 1, 2000)
-    selector = build_entity_selector(
-        type_=entity_type,
-        ids=entity_ids,
-        name=name,
-        name_starts_with=name_starts_with,
-        tags=tags,
-        calls=calls,
-        called_by=called_by,
-        runs_on=runs_on,
-        related=related,
-    )
+    by_name_only = not entity_type and not entity_ids and bool(name or name_starts_with)
+    types: Sequence[str | None] = NAME_SEARCH_TYPES if by_name_only else (entity_type,)
+    selectors = [
+        build_entity_selector(
+            type_=type_,
+            ids=entity_ids,
+            name=name,
+            name_starts_with=name_starts_with,
+            tags=tags,
+            calls=calls,
+            called_by=called_by,
+            runs_on=runs_on,
+            related=related,
+        )
+        for type_ in types
+    ]
     start = classic_time(timeframe)
-    call = f"GET /api/v2/entities?entitySelector={selector}&from={start}"
-    raw: list[dict[str, Any]] = []
-    async for item in client.environment.list_entities(
-        selector, from_=start, fields=FIELDS, max_items=max_entities + 1
-    ):
-        raw.append(item)
+    calls_made = [f"GET /api/v2/entities?entitySelector={selector}&from={start}" for selector in selectors]
+
+    async def fetch(selector: str) -> list[dict[str, Any]]:
+        return [
+            item
+            async for item in client.environment.list_entities(
+                selector, from_=start, fields=FIELDS, max_items=max_entities + 1
+            )
+        ]
+
+    pages = await asyncio.gather(*(fetch(selector) for selector in selectors))
+    raw: list[dict[str, Any]] = [item for page in pages for item in page]
     truncated = len(raw) > max_entities
     raw = raw[:max_entities]
     return CapabilityResult(
         capability=CAPABILITY,
         records=to_models(Entity, raw),
         raw=raw,
-        query=call,
-        queries=[call],
+        query=calls_made[0] if len(calls_made) == 1 else f"{len(calls_made)} requests, one per type",
+        queries=calls_made,
         truncated=truncated,
         limits={"max_entities": max_entities},
         summariser=lambda budget: summarise_entities(raw, budget=budget),

@@ -19,6 +19,7 @@ from dynatrace_agent.capabilities.base import (
     check_limit,
     fetch_records,
 )
+from dynatrace_agent.capabilities.names import display_names
 from dynatrace_agent.dql import (
     DQLValueError,
     Expr,
@@ -33,7 +34,7 @@ from dynatrace_agent.dql import (
     timeframe,
 )
 from dynatrace_agent.summarise._common import safe_timestamp
-from dynatrace_agent.summarise.events import summarise_events
+from dynatrace_agent.summarise.events import event_entity, summarise_events
 
 if TYPE_CHECKING:
     from dynatrace_agent.client import DynatraceClient
@@ -75,10 +76,13 @@ async def query_change_events(
     timeframe_end: str | datetime | None = None,
     anchor: str | datetime | None = None,
     max_events: int = 200,
+    resolve_names: bool = False,
 ) -> CapabilityResult[ChangeEvent]:
     """Change events (and SDLC events) in the window, around ``entity_ids`` when given.
 
-    ``anchor`` (e.g. the problem start) makes the summary list the changes closest before it first.
+    ``anchor`` (e.g. the problem start) makes the summary list the changes closest before it
+    first. ``resolve_names`` looks up the display names of the changed entities (one Entities
+    API request), since events carry only their ids.
     """
     check_limit(max_events, "max_events", 1, 5000)
     types = []
@@ -99,7 +103,8 @@ async def query_change_events(
         query = query.filter(_entity_condition(entity_ids))
     query = query.sort("timestamp", descending=True).limit(max_events)
     anchor_at = anchor if isinstance(anchor, datetime) else safe_timestamp(anchor) if anchor else None
-    return await fetch_records(
+    names: dict[str, str] = {}
+    result = await fetch_records(
         client,
         CAPABILITY,
         ChangeEvent,
@@ -107,6 +112,9 @@ async def query_change_events(
         limit=max_events,
         limit_name="max_events",
         summarise=lambda raw, grail, budget: summarise_events(
-            raw, budget=budget, grail=grail, anchor=anchor_at
+            raw, budget=budget, grail=grail, anchor=anchor_at, entity_names=names
         ),
     )
+    if resolve_names:
+        names.update(await display_names(client, [e for r in result.raw if (e := event_entity(r))]))
+    return result

@@ -23,7 +23,7 @@ from dynatrace_agent.capabilities.base import (
 )
 from dynatrace_agent.capabilities.filters import entities_condition, named_condition
 from dynatrace_agent.dql import Expr, Query, contains, func, in_, timeframe
-from dynatrace_agent.summarise.logs import summarise_logs
+from dynatrace_agent.summarise.logs import ERROR_LEVELS, summarise_logs
 from dynatrace_agent.values import as_int
 
 if TYPE_CHECKING:
@@ -103,12 +103,20 @@ async def query_logs(
     counts = await grail_query(
         client,
         CAPABILITY,
-        base.summarize([("count", func("count"))], by=["loglevel", "dt.entity.service", "service.name"]),
+        base.summarize(
+            [
+                ("count", func("count")),
+                ("first", func("min", Expr("timestamp"))),
+                ("last", func("max", Expr("timestamp"))),
+            ],
+            by=["loglevel", "dt.entity.service", "service.name"],
+        ),
         max_records=5000,
         queries=queries,
     )
     levels_count: dict[str, int] = {}
     services_count: dict[str, int] = {}
+    error_times: dict[str, tuple[str, str]] = {}  # service label -> first/last error over the window
     for row in counts.records:
         n = as_int(row.get("count")) or 0
         level = str(row.get("loglevel") or "NONE").upper()
@@ -116,14 +124,34 @@ async def query_logs(
         entity, name = row.get("dt.entity.service"), row.get("service.name")
         label = f"{name} ({entity})" if entity and name else str(entity or name or "?")
         services_count[label] = services_count.get(label, 0) + n
+        if level in ERROR_LEVELS and row.get("first") and row.get("last"):
+            # ISO timestamps of one format compare in time order as text.
+            first, last = str(row["first"]), str(row["last"])
+            known = error_times.get(label)
+            error_times[label] = (min(known[0], first), max(known[1], last)) if known else (first, last)
     total = sum(levels_count.values())
+    # Without a level filter, the error-level records are sampled as well, oldest first (up to
+    # half of the sample): the newest records alone show when errors ended, not when they began.
+    error_count = sum(n for level, n in levels_count.items() if level in ERROR_LEVELS)
+    error_share = min(error_count, sample_size // 2) if not levels and error_count < total else 0
     sample = await grail_query(
         client,
         CAPABILITY,
-        base.sort("timestamp", descending=True).limit(sample_size),
-        max_records=sample_size,
+        base.sort("timestamp", descending=True).limit(sample_size - error_share),
+        max_records=sample_size - error_share,
         queries=queries,
     )
+    sampled = list(sample.records)
+    if error_share:
+        errors = await grail_query(
+            client,
+            CAPABILITY,
+            base.filter(in_("loglevel", sorted(ERROR_LEVELS))).sort("timestamp").limit(error_share),
+            max_records=error_share,
+            queries=queries,
+        )
+        seen = {(str(r.get("timestamp")), str(r.get("content"))) for r in sampled}
+        sampled += [r for r in errors.records if (str(r.get("timestamp")), str(r.get("content"))) not in seen]
     baseline: list[dict[str, Any]] | None = None
     if baseline_start is not None:
         before = timeframe(baseline_start, timeframe_start)
@@ -138,7 +166,7 @@ async def query_logs(
             queries=queries,
         )
         baseline = baseline_result.records
-    raw = sample.records
+    raw = sampled
     return CapabilityResult(
         capability=CAPABILITY,
         records=to_models(LogRecord, raw),
@@ -157,6 +185,7 @@ async def query_logs(
             total=total,
             level_counts=levels_count,
             service_counts=services_count,
+            error_times=error_times,
             baseline=baseline,
         ),
     )

@@ -20,6 +20,7 @@ from dynatrace_agent.capabilities.base import (
     to_models,
 )
 from dynatrace_agent.capabilities.filters import entities_condition
+from dynatrace_agent.capabilities.names import display_names, entity_ids_in
 from dynatrace_agent.dql import (
     DQLValueError,
     Expr,
@@ -93,8 +94,13 @@ async def query_metrics(
     timeframe_end: str | datetime | None = None,
     interval: str | None = None,
     max_series: int = 200,
+    resolve_names: bool = False,
 ) -> CapabilityResult[MetricSeries]:
-    """Timeseries for up to 5 metric keys, split ``by`` dimensions, optionally for some entities."""
+    """Timeseries for up to 5 metric keys, split ``by`` dimensions, optionally for some entities.
+
+    ``resolve_names`` looks up the display names of the entity ids among the dimensions (one
+    Entities API request) so the summary reads ``payment (SERVICE-…)`` instead of a bare id.
+    """
     check_limit(max_series, "max_series", 1, 5000)
     if not metric_keys or len(metric_keys) > 5:
         raise DQLValueError("give 1 to 5 metric keys, e.g. dt.host.cpu.usage")
@@ -121,6 +127,7 @@ async def query_metrics(
         if isinstance(m, dict) and m.get("unit")
     }
     fields = [expr.text for _, expr in aggs]
+    names = await display_names(client, entity_ids_in(raw)) if resolve_names else {}
     return CapabilityResult(
         capability=CAPABILITY,
         records=to_models(MetricSeries, raw),
@@ -132,6 +139,6 @@ async def query_metrics(
         limits={"max_series": max_series},
         notes=[f"{k} was translated to {CLASSIC_TO_GRAIL[k]}" for k in metric_keys if k in CLASSIC_TO_GRAIL],
         summariser=lambda budget: summarise_metrics(
-            raw, budget=budget, grail=result, metric_fields=fields, units=units or None
+            raw, budget=budget, grail=result, metric_fields=fields, units=units or None, entity_names=names
         ),
     )

@@ -1,9 +1,11 @@
-"""Spans from Grail: whole-window latency and failure figures, slow spans, whole failing traces.
+"""Spans from Grail: whole-window latency and failure figures, per-endpoint figures, failing traces.
 
-Percentiles and failure counts come from one ``summarize``; the summary's "slowest traces"
-and "top failing endpoints" from a sample of the slowest spans; and "where failures
-originate" needs *whole* traces, so the spans of up to ``failing_traces`` failing traces are
-fetched by trace id.
+Percentiles and failure counts come from one ``summarize``, and the per-endpoint table (spans,
+failures, p50/p90/p99 per service and endpoint) from a second one over *every* span — cheap
+in Grail, and exact where a sample of slow spans would miss the failing endpoint. "Where
+failures originate" needs *whole* traces, so the spans of up to ``failing_traces`` failing
+traces are fetched by trace id. Slow-trace examples (a sample of the slowest spans) are
+fetched only when asked for (``slowest``, a ``min_duration_ms`` or a ``trace_id``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dynatrace_agent.capabilities.base import (
     to_models,
 )
 from dynatrace_agent.capabilities.filters import named_condition
+from dynatrace_agent.capabilities.names import display_names
 from dynatrace_agent.dql import (
     DQLValueError,
     Expr,
@@ -111,8 +114,16 @@ async def query_spans(
     sample_size: int = 500,
     failing_traces: int = 20,
     scan_limit_gb: float | None = None,
+    slowest: bool = False,
+    max_endpoints: int = 200,
+    resolve_names: bool = False,
 ) -> CapabilityResult[Span]:
-    """Spans matching the filters with whole-window figures and failing traces for origins."""
+    """Spans matching the filters: whole-window and per-endpoint figures, failing traces for origins.
+
+    ``slowest`` also samples the ``sample_size`` slowest spans for a slow-trace table (implied
+    by ``min_duration_ms`` and ``trace_id``). ``resolve_names`` looks up service display names
+    the spans do not carry (one Entities API request).
+    """
     check_limit(sample_size, "sample_size", 10, 10_000)
     check_limit(failing_traces, "failing_traces", 0, 200)
     window = timeframe(timeframe_start, timeframe_end)
@@ -144,14 +155,51 @@ async def query_spans(
     for key in ("p50", "p90", "p99"):
         value = as_float(row.get(key))
         overall[f"{key}_ms"] = None if value is None else value / 1e6
-    slow = await grail_query(
+    endpoint_expr = Expr("coalesce(endpoint.name, span.name)")
+    by_endpoint = await grail_query(
         client,
         CAPABILITY,
-        base.sort("duration", descending=True).limit(sample_size),
-        max_records=sample_size,
+        base.fields_add(endpoint=endpoint_expr)
+        .summarize(
+            [
+                ("spans", func("count")),
+                ("failed", func("countIf", is_true("request.is_failed"))),
+                ("p50", func("percentile", duration, 50)),
+                ("p90", func("percentile", duration, 90)),
+                ("p99", func("percentile", duration, 99)),
+            ],
+            by=["dt.entity.service", "endpoint"],
+        )
+        .sort("failed", descending=True)
+        .limit(max_endpoints),
+        max_records=max_endpoints,
         queries=queries,
     )
-    raw: list[dict[str, Any]] = list(slow.records)
+    endpoints = [
+        {
+            "service": r.get("dt.entity.service"),
+            "endpoint": r.get("endpoint"),
+            "spans": as_int(r.get("spans")) or 0,
+            "failed": as_int(r.get("failed")) or 0,
+            **{
+                f"{k}_ms": (v / 1e6 if (v := as_float(r.get(k))) is not None else None)
+                for k in ("p50", "p90", "p99")
+            },
+        }
+        for r in by_endpoint.records
+    ]
+    show_slowest = slowest or min_duration_ms is not None or trace_id is not None
+    slow = by_endpoint
+    raw: list[dict[str, Any]] = []
+    if show_slowest:
+        slow = await grail_query(
+            client,
+            CAPABILITY,
+            base.sort("duration", descending=True).limit(sample_size),
+            max_records=sample_size,
+            queries=queries,
+        )
+        raw = list(slow.records)
     if failing_traces and not trace_id:
         failing = await grail_query(
             client,
@@ -177,16 +225,27 @@ async def query_spans(
             seen = {(r.get("trace.id"), r.get("span.id")) for r in raw}
             raw.extend(r for r in whole.records if (r.get("trace.id"), r.get("span.id")) not in seen)
     total = int(overall["count"] or 0)
+    names: dict[str, str] = {}
+    if resolve_names:
+        names = await display_names(client, [str(e["service"]) for e in endpoints if e["service"]])
     return CapabilityResult(
         capability=CAPABILITY,
         records=to_models(Span, raw),
         raw=raw,
-        query=queries[1],
+        query=queries[2] if show_slowest else queries[1],
         grail=slow,
         queries=queries,
         truncated=total > len(raw),
-        limits={"sample_size": sample_size, "failing_traces": failing_traces},
+        limits={"sample_size": sample_size, "failing_traces": failing_traces, "max_endpoints": max_endpoints},
         total=total,
-        aggregates={"overall": overall},
-        summariser=lambda budget: summarise_traces(raw, budget=budget, grail=slow, overall=overall),
+        aggregates={"overall": overall, "endpoints": endpoints},
+        summariser=lambda budget: summarise_traces(
+            raw,
+            budget=budget,
+            grail=slow,
+            overall=overall,
+            endpoints=endpoints,
+            slowest=show_slowest,
+            entity_names=names,
+        ),
     )

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from dynatrace_agent.client.errormap import Operation, oauth_error_for_response
 from dynatrace_agent.client.http import HttpCore
 from dynatrace_agent.errors import ConfigurationError, MissingScopeError
-from dynatrace_agent.settings import EnvironmentSettings
+from dynatrace_agent.settings import OAUTH_VARIABLES, EnvironmentSettings
 from dynatrace_agent.values import as_float
 
 __all__ = ["ApiTokenAuth", "BearerAuth", "OAuthTokenProvider"]
@@ -70,8 +70,7 @@ class OAuthTokenProvider:
         if not settings.has_oauth:
             raise ConfigurationError(
                 settings.oauth_problem
-                or f'environment "{settings.name}" has no OAuth client; set DT_OAUTH_CLIENT_ID and '
-                "DT_OAUTH_CLIENT_SECRET to use Grail."
+                or f'environment "{settings.name}" has no OAuth client; set {OAUTH_VARIABLES} to use Grail.'
             )
         self._settings = settings
         self._core = core

@@ -37,7 +37,7 @@ from dynatrace_agent.errors import (
     DynatraceAgentError,
     MissingScopeError,
 )
-from dynatrace_agent.settings import EnvironmentSettings
+from dynatrace_agent.settings import OAUTH_VARIABLES, EnvironmentSettings
 from dynatrace_agent.values import parse_timestamp
 
 __all__ = ["CapabilityReport", "ConnectionReport", "PlaneReport", "Status", "test_connection"]
@@ -229,8 +229,8 @@ async def _platform_plane(client: DynatraceClient) -> tuple[PlaneReport, list[Ca
     if client.tokens is None:
         return plane_only(
             Status.UNAVAILABLE,
-            "no OAuth client configured; set DT_OAUTH_CLIENT_ID and DT_OAUTH_CLIENT_SECRET to enable Grail",
-            "needs an OAuth client (DT_OAUTH_CLIENT_ID / DT_OAUTH_CLIENT_SECRET)",
+            f"no OAuth client configured; set {OAUTH_VARIABLES} to enable Grail",
+            f"needs an OAuth client ({OAUTH_VARIABLES})",
         )
     tokens = client.tokens
     scopes = sorted({s for c in caps for s in c.token_scopes})

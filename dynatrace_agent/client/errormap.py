@@ -306,7 +306,9 @@ def oauth_error_for_response(
             "check sso_url (DT_SSO_URL).",
             **common,
         )
-    return BadRequestError(
+    # Any other refusal (404 at a wrong sso_url, 400 with a non-standard body) is a settings
+    # problem, not something a different query could fix.
+    return AuthenticationError(
         f"the SSO token endpoint refused the token request for {env} ({said}); check sso_url (DT_SSO_URL) "
         "and the OAuth client settings.",
         **common,

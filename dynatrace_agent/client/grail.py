@@ -28,7 +28,7 @@ from dynatrace_agent.errors import (
     ScanBudgetExceededError,
     ServerError,
 )
-from dynatrace_agent.settings import EnvironmentSettings
+from dynatrace_agent.settings import OAUTH_VARIABLES, EnvironmentSettings
 from dynatrace_agent.values import as_int
 
 __all__ = ["GrailAPI", "QueryResult"]
@@ -156,9 +156,7 @@ class GrailAPI:
                 scopes=list(scopes),
             )
         if self._tokens is None:
-            reason = self._settings.oauth_problem or (
-                "no OAuth client is configured; set DT_OAUTH_CLIENT_ID and DT_OAUTH_CLIENT_SECRET"
-            )
+            reason = self._settings.oauth_problem or (f"no OAuth client is configured; set {OAUTH_VARIABLES}")
             raise CapabilityUnavailableError(
                 f'{capability} (Grail) is unavailable for environment "{self._settings.name}": {reason}',
                 capability=capability,

@@ -13,7 +13,7 @@ from dynatrace_agent.client.auth import OAuthTokenProvider
 from dynatrace_agent.client.errormap import Operation, json_object
 from dynatrace_agent.client.http import HttpCore
 from dynatrace_agent.errors import CapabilityUnavailableError
-from dynatrace_agent.settings import EnvironmentSettings
+from dynatrace_agent.settings import OAUTH_VARIABLES, EnvironmentSettings
 
 __all__ = ["SLO_SCOPE", "SloAPI"]
 
@@ -41,8 +41,7 @@ class SloAPI:
             reason = (
                 "it is a Managed environment without a platform plane (set DT_PLATFORM_URL if it has one)"
                 if base is None
-                else self._settings.oauth_problem
-                or "no OAuth client is configured (set DT_OAUTH_CLIENT_ID and DT_OAUTH_CLIENT_SECRET)"
+                else self._settings.oauth_problem or f"no OAuth client is configured (set {OAUTH_VARIABLES})"
             )
             raise CapabilityUnavailableError(
                 f'SLOs are unavailable for environment "{self._settings.name}": {reason}',

@@ -19,8 +19,22 @@ from dynatrace_agent.errors import ConfigurationError
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``eval`` command."""
-    parser = sub.add_parser("eval", help="replay incident cases and score the investigation")
-    parser.add_argument("--cases", required=True, type=Path, help="folder of case folders (or one case)")
+    parser = sub.add_parser(
+        "eval",
+        help="replay incident cases and score the investigation",
+        description=(
+            "Replay incident cases through the investigation graph against the built-in simulator "
+            "and score each report against the case's expected root cause, category and change "
+            "event. Cases whose 'expected' is null (as 'record' writes them) run but are not scored."
+        ),
+    )
+    parser.add_argument(
+        "--cases",
+        required=True,
+        type=Path,
+        help="a case folder (holding case.json) or a folder whose subfolders are case folders; "
+        "only one level is looked at",
+    )
     parser.add_argument("--json", dest="json_out", type=Path, help="write eval-results@1 JSON here")
     parser.add_argument("--filter", dest="filter_tag", help="only cases carrying this tag")
     parser.add_argument("--repeat", type=int, default=1, help="run every case N times")
@@ -68,8 +82,17 @@ def _run(args: argparse.Namespace) -> int:
         args.json_out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(harness.render_table(results))
     if not results["cases"]:
-        print("error: no case folders found", file=sys.stderr)
+        print(f"error: no case in {args.cases} carries the tag {args.filter_tag!r}", file=sys.stderr)
         return 1
+    if not results["summary"].get("scored", len(results["cases"])):
+        print(
+            "warning: every case is unlabelled (expected is null), so nothing was scored; "
+            "fill in 'expected' in case.json to score a case",
+            file=sys.stderr,
+        )
+        if args.threshold:
+            print("error: --threshold needs at least one labelled case", file=sys.stderr)
+            return 1
     if args.threshold:
         try:
             threshold = json.loads(args.threshold.read_text(encoding="utf-8"))

@@ -15,7 +15,16 @@ from dynatrace_agent.settings import load_settings
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``record`` command."""
-    parser = sub.add_parser("record", help="record an incident case folder from a live environment")
+    parser = sub.add_parser(
+        "record",
+        help="record an incident case folder from a live environment",
+        description=(
+            "Read one problem and everything around it (entities, events, logs, spans, metrics) "
+            "from a live environment, read-only, and write it as an incident case folder, redacted. "
+            "The case's 'expected' block is left null: fill it in with what really happened before "
+            "'eval' scores the case (an unlabelled case runs but is not scored)."
+        ),
+    )
     parser.add_argument("problem", help="display id (P-123) or problemId")
     parser.add_argument("--out", required=True, type=Path, help="new folder to write the case into")
     parser.add_argument("--before", default="60m", help="baseline recorded before the start (default 60m)")

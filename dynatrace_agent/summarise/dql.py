@@ -13,6 +13,7 @@ picked to show different values of the most telling few-valued field.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -91,8 +92,31 @@ def _collect(names: Sequence[str], rows: Sequence[Record]) -> dict[str, _Field]:
     return fields
 
 
+_ENTITY_ID = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9A-F]{8,}$")
+_ID_VALUE = re.compile(r"^(?:[0-9a-fA-F]{16,}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$")
+_ID_KEY = re.compile(r"(?:^|[._])id$|Id$", re.IGNORECASE)
+
+
+def _entity_ids(info: _Field) -> bool:
+    """Whether a field holds Dynatrace entity ids (``SERVICE-…``), which have display names."""
+    return info.name.startswith("dt.entity.") or all(_ENTITY_ID.match(value) for value in info.counts)
+
+
+def _names_field(info: _Field) -> bool:
+    """Whether a field can be the display names of an entity-id field: a ``…name`` field of text."""
+    if not info.name.lower().endswith("name") or _ID_KEY.search(info.name):
+        return False
+    return not any(_ENTITY_ID.match(value) or _ID_VALUE.match(value) for value in info.counts)
+
+
 def _fold_related(fields: dict[str, _Field], rows: Sequence[Record]) -> None:
-    """Mark fields identical to, or one-to-one with, an earlier few-valued field."""
+    """Mark fields identical to an earlier few-valued field, or naming an earlier entity-id field.
+
+    Only a ``…name`` field can be folded in as the names of an entity-id field
+    (``service.name`` for ``dt.entity.service``): one-to-one pairs are common by accident in
+    small results (one span per trace, one log file per pod), and folding a span id into a
+    trace id, or log paths into pod names, would show one value under the other's label.
+    """
     few = [f for f in fields.values() if 1 < f.distinct <= FEW_VALUES and f.non_numeric]
     for i, later in enumerate(few):
         for earlier in few[:i]:
@@ -115,9 +139,10 @@ def _fold_related(fields: dict[str, _Field], rows: Sequence[Record]) -> None:
                 continue
             if identical:
                 later.same_as = earlier.name
-            else:
+                break
+            if _entity_ids(earlier) and _names_field(later):
                 later.names, earlier.partner = earlier.name, later.name
-            break
+                break
 
 
 def _pairs_of(fields: dict[str, _Field], key: str, rows: Sequence[Record]) -> dict[str, str]:

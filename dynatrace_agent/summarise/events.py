@@ -5,13 +5,15 @@ summary opens with counts (by type, before/after the ``anchor`` — the problem 
 many fell in the last 15 minutes and hour before it), names the entities that changed most,
 then gives a timeline in which repeats of one change on one entity (the same event type and
 the same name once versions and numbers are masked) read as one line: the occurrence closest
-to the anchor in full, with its event id and version, and how many earlier ones it stands for.
+to the anchor in full — its name, its description when that says more (the "why" of a change:
+"PSP API migration"), version details, the provider that sent it and its event id — and how
+many earlier ones it stands for.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -218,6 +220,7 @@ def summarise_events(
     budget: int = DEFAULT_BUDGET,
     grail: GrailFacts | None = None,
     anchor: datetime | None = None,
+    entity_names: Mapping[str, str] | None = None,
     narrow: str | None = "event types, entity ids or a timeframe closer to the problem start",
 ) -> str:
     """A timeline of change events, repeats grouped; with ``anchor`` the closest preceding ones first."""
@@ -230,7 +233,7 @@ def summarise_events(
             facts=grail_facts_line(grail, returned=0),
         )
     anchor = _utc(anchor)
-    names = _entity_names(records)
+    names = {**(entity_names or {}), **_entity_names(records)}
     by_name: dict[str, str | None] = {}
     for entity, name in names.items():
         by_name[name] = None if name in by_name else entity  # None: ambiguous name
@@ -317,13 +320,27 @@ def _who(record: Record, names: dict[str, str], by_name: dict[str, str | None]) 
     return label(known, name) if known else name
 
 
+def _description(record: Record, name: str) -> str:
+    """`` — “Helm upgrade payment 2.7.4 -> 2.8.0 (PSP API migration)”`` when it says more than the name."""
+    text = text_of(record, "event.description")
+    if not text or text.strip().casefold() in name.casefold():
+        return ""
+    return f" — “{shorten(text, 120)}”"
+
+
+def _provider(record: Record) -> str:
+    """``, by argocd``: which tool or pipeline sent the event (who to ask about it)."""
+    provider = text_of(record, "event.provider", "dt.event.provider")
+    return f", by {shorten(provider, 40)}" if provider else ""
+
+
 def _group_line(kind: str, who: str, group: _Group, clock: _Clock) -> str:
     """The occurrence closest to the anchor in full, then how many earlier ones it stands for."""
     best = group.best
     name = shorten(event_name(best), 80) or "(no name)"
     line = (
-        f"- {clock.at(group.best_at)} {kind} {who or '(no entity)'}: {name}{_details(best, name)}"
-        f" [id {text_of(best, 'event.id') or '?'}]"
+        f"- {clock.at(group.best_at)} {kind} {who or '(no entity)'}: {name}{_description(best, name)}"
+        f"{_details(best, name)}{_provider(best)} [id {text_of(best, 'event.id') or '?'}]"
     )
     if group.count > 1:
         since = (

@@ -9,9 +9,11 @@ series with the biggest shifts are listed first.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import accumulate
 
 from dynatrace_agent.summarise._common import Record, fmt_num, fmt_time, safe_timestamp, text_of
 from dynatrace_agent.summarise.budget import (
@@ -33,12 +35,18 @@ MIN_SHIFT = 0.2  # relative change below which a shift is not reported
 
 @dataclass(frozen=True)
 class ChangePoint:
-    """The biggest level shift of a series: where, and the means before and after."""
+    """The biggest level shift of a series: where, and the means before and after.
+
+    ``until`` is set when the shifted level ended again inside the window (an incident that
+    was rolled back): the series left its usual level at ``at`` and returned at ``until``.
+    """
 
     index: int
     at: datetime | None
     before: float
     after: float
+    end_index: int | None = None
+    until: datetime | None = None
 
     @property
     def relative(self) -> float:
@@ -60,44 +68,106 @@ class SeriesStats:
     change: ChangePoint | None
 
 
+class _Sums:
+    """Prefix sums of a series: the mean and squared error of any stretch in O(1)."""
+
+    def __init__(self, xs: Sequence[float]) -> None:
+        self.s = [0.0, *accumulate(xs)]
+        self.q = [0.0, *accumulate(v * v for v in xs)]
+
+    def _totals(self, stretches: tuple[tuple[int, int], ...]) -> tuple[int, float, float]:
+        n, total, squares = 0, 0.0, 0.0
+        for i, j in stretches:
+            n += j - i
+            total += self.s[j] - self.s[i]
+            squares += self.q[j] - self.q[i]
+        return n, total, squares
+
+    def sse(self, *stretches: tuple[int, int]) -> float:
+        """Squared error of the stretches pooled around their common mean."""
+        n, total, squares = self._totals(stretches)
+        return squares - total * total / n if n else 0.0
+
+    def mean(self, *stretches: tuple[int, int]) -> float:
+        n, total, _ = self._totals(stretches)
+        return total / n if n else 0.0
+
+    def best_split(self, lo: int, hi: int) -> int | None:
+        """The split of ``[lo, hi)`` into two stretches of least squared error (one O(n) pass)."""
+        ps, pq = self.s, self.q
+        s_lo, q_lo = ps[lo], pq[lo]
+        s_all, q_all = ps[hi] - s_lo, pq[hi] - q_lo
+        n = hi - lo
+        best_sse, best_k = math.inf, None
+        for k in range(lo + MIN_SEGMENT, hi - MIN_SEGMENT + 1):
+            left, m = ps[k] - s_lo, k - lo
+            right = s_all - left
+            # sse(left) + sse(right) = q_all - left²/m - right²/(n-m); q_all is the same for every k
+            sse = q_all - left * left / m - right * right / (n - m)
+            if sse < best_sse:
+                best_sse, best_k = sse, k
+        return best_k
+
+
+def _median(xs: Sequence[float]) -> float:
+    return statistics.median(xs) if xs else 0.0
+
+
 def change_point(
     values: Sequence[float | None], start: datetime | None = None, step: timedelta | None = None
 ) -> ChangePoint | None:
-    """The split minimising within-segment squared error, if it shifts the mean by ≥ 20 % and 2σ.
+    """The level shift that best explains the series, if it moves the level by ≥ 20 % and 2σ.
 
-    Gaps (None) are skipped; one pass with prefix sums keeps this O(n).
+    Candidates are the best single split (a step that lasts to the end of the window) and a
+    shifted stretch that returns to the usual level (binary segmentation: the best split, then
+    the best split on either side of it), so an incident that was rolled back inside the window
+    is found instead of being averaged away. The median must move too: one outlier at the
+    window's edge is not a level shift. Gaps (None) are skipped; every pass is O(n).
     """
     points = [(i, v) for i, v in enumerate(values) if v is not None and math.isfinite(v)]
     n = len(points)
     if n < 2 * MIN_SEGMENT:
         return None
     xs = [v for _, v in points]
-    prefix = [0.0]
-    prefix_sq = [0.0]
-    for v in xs:
-        prefix.append(prefix[-1] + v)
-        prefix_sq.append(prefix_sq[-1] + v * v)
-    total, total_sq = prefix[-1], prefix_sq[-1]
-    best: tuple[float, int] | None = None
-    for k in range(MIN_SEGMENT, n - MIN_SEGMENT + 1):
-        left, right = prefix[k], total - prefix[k]
-        sse = (prefix_sq[k] - left * left / k) + ((total_sq - prefix_sq[k]) - right * right / (n - k))
-        if best is None or sse < best[0]:
-            best = (sse, k)
-    assert best is not None
-    sse, k = best
-    before = prefix[k] / k
-    after = (total - prefix[k]) / (n - k)
-    noise = math.sqrt(max(sse, 0.0) / n)
+    sums = _Sums(xs)
+    k = sums.best_split(0, n)
+    if k is None:
+        return None
+    # (shifted stretch, the usual level's stretches)
+    candidates: list[tuple[tuple[int, int], tuple[tuple[int, int], ...]]] = [((k, n), ((0, k),))]
+    k1 = sums.best_split(0, k)
+    if k1 is not None:
+        candidates.append(((k1, k), ((0, k1), (k, n))))
+    k2 = sums.best_split(k, n)
+    if k2 is not None:
+        candidates.append(((k, k2), ((0, k), (k2, n))))
+    inside, outside = min(candidates, key=lambda c: sums.sse(c[0]) + sums.sse(*c[1]))
+    before, after = sums.mean(*outside), sums.mean(inside)
+    noise = math.sqrt(max(sums.sse(inside) + sums.sse(*outside), 0.0) / n)
     shift = abs(after - before)
     if shift < 2 * noise or shift < MIN_SHIFT * max(abs(before), abs(after), 1e-12):
         return None
-    index = points[k][0]
+    median_in = _median(xs[inside[0] : inside[1]])
+    median_out = _median([x for i, j in outside for x in xs[i:j]])
+    if (median_in - median_out) * (after - before) <= 0:
+        return None  # the means moved, the typical value did not: a few outliers
+    index = points[inside[0]][0]
+    end_index = points[inside[1]][0] if inside[1] < n else None
+    return ChangePoint(
+        index=index,
+        at=_time_of(start, step, index),
+        before=before,
+        after=after,
+        end_index=end_index,
+        until=_time_of(start, step, end_index) if end_index is not None else None,
+    )
+
+
+def _time_of(start: datetime | None, step: timedelta | None, index: int) -> datetime | None:
     try:
-        at = start + step * index if start is not None and step is not None else None
+        return start + step * index if start is not None and step is not None else None
     except OverflowError:  # a nonsensical interval must not break the summary
-        at = None
-    return ChangePoint(index=index, at=at, before=before, after=after)
+        return None
 
 
 def _interval(record: Record) -> timedelta | None:
@@ -208,6 +278,9 @@ def summarise_metrics(
                 f"{fmt_num(s.change.before)}→{fmt_num(s.change.after)} at "
                 f"{fmt_time(s.change.at) if s.change.at else f'point {s.change.index}'}"
             )
+            if s.change.end_index is not None:
+                back = s.change.until.strftime("%H:%M") if s.change.until else f"point {s.change.end_index}"
+                change += f", back at {back}"
         rows.append(
             [
                 _dims_label(s.dimensions, names),

@@ -39,6 +39,21 @@ def _stubs(value: object) -> list[str]:
     return [entity_stub(s) for s in value] if isinstance(value, list) else []
 
 
+#: The affected column lists whole entities up to about this many characters, then "+N".
+AFFECTED_CHARS = 90
+
+
+def _whole_items(items: Sequence[str], limit: int = AFFECTED_CHARS) -> str:
+    """``a; b +3``: as many whole items as fit (at least one); an entity id is never cut in half."""
+    shown: list[str] = []
+    for item in items:
+        if shown and len("; ".join([*shown, item])) > limit:
+            break
+        shown.append(item)
+    rest = len(items) - len(shown)
+    return "; ".join(shown) + (f" +{rest}" if rest else "")
+
+
 def summarise_problems(
     records: Sequence[Record],
     *,
@@ -71,7 +86,7 @@ def summarise_problems(
                 r.get("impactLevel"),
                 shorten(str(r.get("title", "")), 60),
                 entity_stub(r.get("rootCauseEntity")) if r.get("rootCauseEntity") else "–",
-                "; ".join(affected[:2]) + (f" +{len(affected) - 2}" if len(affected) > 2 else ""),
+                _whole_items(affected),
                 problem_time(r.get("startTime")),
             ]
         )
@@ -91,7 +106,7 @@ def summarise_problems(
         rows,
         noun="problems",
         total=overall,
-        max_cell_chars=70,
+        max_cell_chars=AFFECTED_CHARS + 40,
     )
     return fit_sections(headline, [table], budget=budget, narrow=narrow)
 

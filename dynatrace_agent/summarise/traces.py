@@ -2,7 +2,10 @@
 
 A slow or failing request crosses several services; the caller sees the failure, the callee
 caused it. So besides the usual percentiles this summary names where failures *originate*
-(the deepest failing span of each failing trace) and which endpoints fail most.
+(the deepest failing span of each failing trace) and which endpoints fail most. Per-endpoint
+figures come from a server-side ``summarize`` over every span when the caller has one
+(``endpoints``), else from the sample; slow-trace examples are shown only when asked for
+(``slowest``), since a per-endpoint question does not need them.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from dynatrace_agent.summarise.budget import (
     table_section,
     top_n,
 )
-from dynatrace_agent.values import as_int
+from dynatrace_agent.values import as_float, as_int
 
 __all__ = ["span_endpoint", "summarise_traces"]
 
@@ -42,18 +45,30 @@ def _service_label(span: Record, names: dict[str, str]) -> str:
     return label(service, names.get(service))
 
 
+def _quantiles(row: Mapping[str, object] | None, durations: Sequence[float]) -> list[str]:
+    """p50/p90/p99 from a server-side row when there is one, else from the sampled durations."""
+    if row is not None:
+        return [fmt_ms(as_float(row.get(f"p{q}_ms"))) for q in (50, 90, 99)]
+    return [fmt_ms(percentile(durations, q)) for q in (50, 90, 99)]
+
+
 def summarise_traces(
     records: Sequence[Record],
     *,
     budget: int = DEFAULT_BUDGET,
     grail: GrailFacts | None = None,
     overall: Mapping[str, float | int | None] | None = None,
+    endpoints: Sequence[Mapping[str, object]] | None = None,
+    slowest: bool = True,
+    entity_names: Mapping[str, str] | None = None,
     narrow: str | None = "service, endpoint, failed_only, min_duration_ms or a shorter timeframe",
 ) -> str:
     """A budgeted summary of spans.
 
     ``overall`` may carry whole-window figures from a Grail ``summarize`` (``count``,
     ``failed``, ``p50_ms``, ``p90_ms``, ``p99_ms``); the sample fills in what is missing.
+    ``endpoints`` are per-endpoint rows over every span (``service``, ``endpoint``, ``spans``,
+    ``failed``, ``p50_ms``, ``p90_ms``, ``p99_ms``); they replace the sample's endpoint tables.
     """
     if not records and not (overall and overall.get("count")):
         return fit_sections(
@@ -62,7 +77,7 @@ def summarise_traces(
             budget=budget,
             facts=grail_facts_line(grail, returned=0),
         )
-    names: dict[str, str] = {}
+    names: dict[str, str] = dict(entity_names or {})
     durations: list[float] = []
     failed = 0
     traces: dict[str, list[Record]] = defaultdict(list)
@@ -71,7 +86,7 @@ def summarise_traces(
     endpoint_durations: dict[str, list[float]] = defaultdict(list)
     for span in records:
         entity = text_of(span, "dt.entity.service")
-        name = text_of(span, "service.name")
+        name = text_of(span, "dt.service.name", "service.name")
         if entity and name:
             names.setdefault(entity, name)
         ms = span_duration_ms(span)
@@ -100,8 +115,22 @@ def summarise_traces(
         f"failed {failed_total:,} ({fmt_pct(failed_total, count)}); "
         f"latency p50 {fmt_ms(p50)}, p90 {fmt_ms(p90)}, p99 {fmt_ms(p99)}"
     )
-    if count > len(records):
+    if endpoints:
+        headline += "; endpoints over all spans" + (
+            f", traces and origins from {len(records):,} spans" if records else ""
+        )
+    elif count > len(records):
         headline += f"; details below from a sample of {len(records):,} spans"
+    quantiles: dict[str, Mapping[str, object]] = {}
+    if endpoints:  # every span, counted by Grail: replaces the sample's endpoint figures
+        endpoint_total.clear()
+        endpoint_failed.clear()
+        for row in endpoints:
+            service = str(row.get("service") or "?")
+            key = f"{label(service, names.get(service))} {row.get('endpoint') or '?'}"
+            endpoint_total[key] = as_int(row.get("spans")) or 0
+            endpoint_failed[key] = as_int(row.get("failed")) or 0
+            quantiles[key] = row
 
     n = top_n(budget)
     sections: list[Section] = []
@@ -145,7 +174,7 @@ def summarise_traces(
         )
         trace_rows.append((span_duration_ms(root) or 0.0, trace_id, root, any(span_failed(s) for s in spans)))
     trace_rows.sort(key=lambda row: (-row[0], row[1]))
-    for ms, trace_id, root, has_failure in trace_rows[:n]:
+    for ms, trace_id, root, has_failure in trace_rows[:n] if slowest else []:
         slow_rows.append(
             [
                 trace_id,
@@ -174,9 +203,7 @@ def summarise_traces(
                 [
                     k,
                     endpoint_total[k],
-                    fmt_ms(percentile(endpoint_durations[k], 50)),
-                    fmt_ms(percentile(endpoint_durations[k], 90)),
-                    fmt_ms(percentile(endpoint_durations[k], 99)),
+                    *_quantiles(quantiles.get(k), endpoint_durations[k]),
                 ]
                 for k in busiest[: max(3, n // 2)]
             ],

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from dynatrace_agent.client import CAPABILITY_SCOPES, DynatraceClient
 from dynatrace_agent.client.scopes import ENVIRONMENT_PLANE, PLATFORM_PLANE
 from dynatrace_agent.errors import AuthenticationError, DynatraceAgentError, MissingScopeError
-from dynatrace_agent.settings import EnvironmentSettings
+from dynatrace_agent.settings import OAUTH_VARIABLES, EnvironmentSettings
 
 __all__ = ["Availability", "configured_availability", "probe_availability"]
 
@@ -31,7 +31,7 @@ class Availability:
 
 def _platform_missing(settings: EnvironmentSettings) -> str | None:
     if not settings.has_oauth:
-        return "no OAuth client configured; set DT_OAUTH_CLIENT_ID and DT_OAUTH_CLIENT_SECRET to enable Grail"
+        return f"no OAuth client configured; set {OAUTH_VARIABLES} to enable Grail"
     if settings.platform_base_url is None:
         return "Managed environment without a platform URL (DT_PLATFORM_URL)"
     return None

@@ -36,13 +36,19 @@ _NARROW = (
 )
 
 
+def _clause(text: str) -> str:
+    """``text`` without its closing full stop, so the advice that follows reads as one sentence."""
+    return text.rstrip().rstrip(".").rstrip()
+
+
 def _scopes(scopes: Sequence[str]) -> str:
     return ", ".join(scopes) if scopes else "the scope this capability needs"
 
 
 def explain(exc: BaseException, *, tool: str) -> str:
     """One message for the model: what failed and the next thing to try."""
-    detail = str(exc).strip() or type(exc).__name__
+    raw = str(exc).strip() or type(exc).__name__
+    detail = _clause(raw) or type(exc).__name__
     if isinstance(exc, MissingScopeError):
         granted = _scopes(exc.scopes)
         return (
@@ -60,7 +66,7 @@ def explain(exc: BaseException, *, tool: str) -> str:
             else ""
         )
         return (
-            f"The DQL query failed{where}: {detail}\nFix the query at that position "
+            f"The DQL query failed{where}: {raw}\nFix the query at that position "
             "(check command names, field names and quoting) and call again."
         )
     if isinstance(exc, QueryTimeoutError | ScanBudgetExceededError):
@@ -81,7 +87,8 @@ def explain(exc: BaseException, *, tool: str) -> str:
     if isinstance(exc, QueryResultGoneError | ServerError | TransportError):
         return f"Dynatrace did not answer properly: {detail}. Try again shortly; {_NARROW}"
     if isinstance(exc, BadRequestError):
-        return f"Dynatrace refused the request: {detail}. Correct the arguments and call again."
+        # The error map's message already names what to fix in the request.
+        return f"Dynatrace refused the request: {detail}. Change the arguments accordingly and call again."
     if isinstance(exc, DynatraceAgentError):
         return f"{tool} failed: {detail}."
     if isinstance(exc, ValueError):

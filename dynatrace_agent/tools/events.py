@@ -48,6 +48,7 @@ async def _run(client: DynatraceClient, args: QueryEventsArgs) -> CapabilityResu
         timeframe_end=args.timeframe_end,
         anchor=args.anchor,
         max_events=args.max_events,
+        resolve_names=True,
     )
 
 

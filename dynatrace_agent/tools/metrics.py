@@ -56,6 +56,7 @@ async def _run(client: DynatraceClient, args: QueryMetricsArgs) -> CapabilityRes
         timeframe_end=args.timeframe_end,
         interval=args.interval,
         max_series=args.max_series,
+        resolve_names=True,
     )
 
 

@@ -30,6 +30,7 @@ class QueryTracesArgs(ToolArgs):
     timeframe_start: str = Field(default="now-1h", description=TIMEFRAME_START)
     timeframe_end: str | None = Field(default=None, description=TIMEFRAME_END)
     sample_size: int = Field(default=500, ge=10, le=10_000)
+    slowest_traces: bool = False
 
 
 async def _run(client: DynatraceClient, args: QueryTracesArgs) -> CapabilityResult[Any]:
@@ -43,6 +44,8 @@ async def _run(client: DynatraceClient, args: QueryTracesArgs) -> CapabilityResu
         timeframe_start=args.timeframe_start,
         timeframe_end=args.timeframe_end,
         sample_size=args.sample_size,
+        slowest=args.slowest_traces,
+        resolve_names=True,
     )
 
 

@@ -25,6 +25,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
 
+from dynatrace_agent.summarise.budget import load_vocabulary
 from graphs.investigation.context import InvestigationContext
 from graphs.investigation.nodes.alerting import alerting_node
 from graphs.investigation.nodes.analysis import analysis_node
@@ -37,6 +38,7 @@ from graphs.investigation.nodes.report import report_node
 from graphs.investigation.nodes.synthesis import synthesis_node
 from graphs.investigation.nodes.traces import traces_node
 from graphs.investigation.state import InputState, InvestigationState, OutputState
+from prompts import available_prompts, load_prompt
 
 __all__ = ["BRANCH_NODES", "build_graph", "graph"]
 
@@ -92,3 +94,9 @@ def build_graph(
 
 #: The compiled graph (no checkpointer): ``langgraph.json`` → ``investigation``.
 graph = build_graph()
+
+# A server imports this module at start-up: load the token vocabulary and the prompt templates
+# now, not on the event loop inside the first run's nodes (see ``load_vocabulary``).
+load_vocabulary()
+for _name in available_prompts():
+    load_prompt(_name)

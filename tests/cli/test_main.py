@@ -49,7 +49,7 @@ def test_bugs_are_one_line_unless_debugging(
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main([]) == 0
+    assert cli.main([]) == 2
     out = capsys.readouterr().out
     for command in (
         "demo",
@@ -63,3 +63,51 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         "record",
     ):
         assert command in out
+
+
+def test_version_and_bare_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from dynatrace_agent._version import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"dynatrace-agent {__version__}"
+    assert cli.main([]) == 2  # no command: usage, and scripts notice
+    assert "COMMAND" in capsys.readouterr().out
+    assert cli.main(["simulator"]) == 2
+
+
+@pytest.mark.parametrize("command", ["eval", "record", "simulator", "simulator serve", "simulator generate"])
+def test_every_command_describes_itself(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    parser = cli.build_parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args([*command.split(), "--help"])
+    out = capsys.readouterr().out
+    body = out.split("\n\n")[1]  # the paragraph after the usage lines
+    assert not body.startswith(("positional arguments", "options")), out
+
+
+def test_broken_pipe_is_quiet(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def handler(args: argparse.Namespace) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    assert _run_with(handler, monkeypatch) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("argv", [["tools", "list"], ["tools", "list", "--json"]])
+def test_reader_closing_the_pipe_is_not_a_bug(argv: list[str]) -> None:
+    import subprocess
+    import sys
+
+    # The reader goes away before anything is written, as `| head -1` does after its line.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dynatrace_agent", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0
+    assert "BrokenPipe" not in err and "bug" not in err, err

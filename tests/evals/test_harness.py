@@ -30,7 +30,7 @@ async def test_run_eval_scores_good_cases_and_reports_broken_ones(tmp_path: Path
     assert good["rank"] == 1 and good["category_correct"] and good["change_event_found"]
     assert good["api_calls"] > 0 and good["tool_output_tokens"] > 0
     assert set(good) == {
-        "id", "ok", "error", "ranked_root_causes", "rank", "category", "category_correct",
+        "id", "labelled", "ok", "error", "ranked_root_causes", "rank", "category", "category_correct",
         "change_event_found", "tool_output_tokens", "llm_tokens", "api_calls", "wall_ms",
     }  # fmt: skip
     broken = rows["broken"]

@@ -43,7 +43,7 @@ def test_agent_needs_tools_or_a_client() -> None:
         make_agent(FakeSynthesisModel(messages=replies("x")))
 
 
-def test_lazy_graph_without_a_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_graph_factory_without_a_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DT_ENVIRONMENT_URL", "https://abc12345.live.dynatrace.com")
     monkeypatch.setenv(
         "DT_API_TOKEN",
@@ -51,5 +51,31 @@ def test_lazy_graph_without_a_model_is_a_clear_error(monkeypatch: pytest.MonkeyP
     )
     monkeypatch.delenv("DT_AGENT_MODEL", raising=False)
     monkeypatch.delenv("DT_AGENT_CONFIG", raising=False)
-    with pytest.raises(ConfigurationError, match="DT_AGENT_MODEL"):
-        _ = agent_module.graph
+    # The server reads the module's __dict__: the factory must be a real attribute, and
+    # importing the module must not need a model.
+    assert callable(vars(agent_module)["graph"])
+    with pytest.raises(ConfigurationError, match="DT_AGENT_MODEL") as info:
+        await agent_module.graph({"configurable": {}})
+    assert "ABCDEFGHIJ" not in str(info.value)
+
+
+async def test_graph_factory_takes_model_and_environment_from_the_run_config(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DT_ENVIRONMENT_URL", "https://abc12345.live.dynatrace.com")
+    monkeypatch.setenv(
+        "DT_API_TOKEN",
+        "dt0c01.ABCDEFGHIJKLMNOPQRSTUVWX.ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF",
+    )
+    monkeypatch.delenv("DT_AGENT_MODEL", raising=False)
+    monkeypatch.delenv("DT_AGENT_CONFIG", raising=False)
+    seen: dict[str, object] = {}
+
+    def fake_make_agent(model: object, *, client: object, token_budget: int) -> str:
+        seen.update(model=model, client=client)
+        return "compiled agent"
+
+    monkeypatch.setattr(agent_module, "make_agent", fake_make_agent)
+    built = await agent_module.graph({"configurable": {"model": "openai:gpt-4.1-mini"}})
+    assert built == "compiled agent" and seen["model"] == "openai:gpt-4.1-mini"
+    assert "abc12345" in str(seen["client"].settings.environment_url)  # type: ignore[attr-defined]

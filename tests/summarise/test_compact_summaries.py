@@ -227,3 +227,23 @@ def test_dql_small_aggregations_are_shown_as_rows() -> None:
     text = summarise_dql(rows, budget=1500)
     assert "| service.name | n |" in text
     assert all(f"| svc-{i} | {100 - i} |" in text for i in range(12))  # every row, none left out
+
+
+def test_dql_never_shows_one_id_under_another_ids_label() -> None:
+    # One span per trace and one log file per pod: one-to-one by accident, not names of each other.
+    rows = [
+        {
+            "trace_id": f"{i:032x}",
+            "span_id": f"{i + 1000:016x}",
+            "k8s.pod.name": f"checkout-7d9f-{i}",
+            "log.source": f"/var/log/pods/shop_checkout-{i}/app/0.log",
+        }
+        for i in range(20)
+    ]
+    text = summarise_dql(rows)
+    trace_line = next(line for line in text.splitlines() if line.startswith("- trace_id:"))
+    span_line = next(line for line in text.splitlines() if line.startswith("- span_id:"))
+    pod_line = next(line for line in text.splitlines() if line.startswith("- k8s.pod.name:"))
+    assert f"{0:032x}" in trace_line and f"{1000:016x}" not in trace_line
+    assert "names of" not in span_line and f"{1000:016x}" in span_line
+    assert "checkout-7d9f-" in pod_line and "/var/log" not in pod_line

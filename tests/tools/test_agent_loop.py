@@ -111,7 +111,12 @@ def q3() -> list[Any]:
 
 def q4() -> list[Any]:
     """Show the slowest checkout-service traces in the last hour."""
-    return [tool_call("dynatrace_query_traces", service="checkout", timeframe_start="now-1h"), answer]
+    return [
+        tool_call(
+            "dynatrace_query_traces", service="checkout", timeframe_start="now-1h", slowest_traces=True
+        ),
+        answer,
+    ]
 
 
 def q5() -> list[Any]:

@@ -29,7 +29,7 @@ CASES: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     ),
     "dynatrace_query_traces": (
         {"service": "checkout"},
-        ("p99", "Slowest traces", PAYMENT, "POST /api/checkout"),
+        ("p99", "Top failing endpoints", PAYMENT, "POST /api/checkout"),
     ),
     "dynatrace_query_business_events": (
         {"event_types": ["com.shop.order.completed"], "split_at": "2025-03-11T14:20:00Z"},

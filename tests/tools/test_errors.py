@@ -128,3 +128,36 @@ async def test_tool_node_survives_every_kind_of_failure(tools: dict[str, Any]) -
     messages = [m for m in out["messages"] if isinstance(m, ToolMessage)]
     status = {m.tool_call_id: m.status for m in messages}
     assert status == {"a": "error", "b": "error", "c": "error", "d": "success", "e": "success"}
+
+
+def test_a_refused_token_request_is_not_blamed_on_the_arguments() -> None:
+    import httpx
+
+    from dynatrace_agent.client.errormap import oauth_error_for_response
+
+    for status, body in (
+        (404, b"<html>Not Found</html>"),
+        (400, b'{"errorCode":400,"message":"Bad Request"}'),
+    ):
+        response = httpx.Response(
+            status, content=body, request=httpx.Request("POST", "https://sso.example/t")
+        )
+        error = oauth_error_for_response(response, environment="prod", scopes=["storage:logs:read"])
+        text = explain(error, tool="dynatrace_query_logs")
+        assert "correct the arguments" not in text.lower() and "cannot be fixed by changing arguments" in text
+        assert "DT_SSO_URL" in text and "test-connection" in text
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        NotFoundError("problem P-1 was not found."),
+        RateLimitedError("too many requests.", retry_after=3),
+        QueryTimeoutError("the query ran longer than 60 s."),
+        ScanBudgetExceededError("the scan budget is spent."),
+        ValueError("timeframe_start is not a time."),
+    ],
+)
+def test_advice_reads_as_sentences(error: Exception) -> None:
+    text = explain(error, tool="dynatrace_query_logs")
+    assert ".." not in text and ". ." not in text, text

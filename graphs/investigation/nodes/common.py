@@ -40,6 +40,7 @@ __all__ = [
     "gap_reason",
     "incident_flag",
     "no_window_gap",
+    "prepare_server_run",
     "remaining_s",
     "run_branch",
     "split_rows",
@@ -56,14 +57,57 @@ def client_of(runtime: Runtime[InvestigationContext]) -> DynatraceClient:
     ctx = runtime.context
     if ctx is not None and ctx.client is not None:
         return ctx.client
+    name = ctx.environment if ctx is not None else None
+    return _SERVER_CLIENTS.get(name or "") or _server_client(name)
+
+
+def _server_client(name: str | None) -> DynatraceClient:
     from dynatrace_agent.settings import load_settings
 
-    name = ctx.environment if ctx is not None else None
     key = name or ""
     if key not in _SERVER_CLIENTS:
-        settings = load_settings()
-        _SERVER_CLIENTS[key] = DynatraceClient(settings.environment(name))
+        _SERVER_CLIENTS[key] = DynatraceClient(load_settings().environment(name))
     return _SERVER_CLIENTS[key]
+
+
+def _prepare_server_run(name: str | None) -> None:
+    from dynatrace_agent.settings import load_settings
+
+    settings = load_settings()
+    key = name or ""
+    if key not in _SERVER_CLIENTS:
+        _SERVER_CLIENTS[key] = DynatraceClient(settings.environment(name))
+    if settings.model and settings.model not in SERVER_MODELS:
+        from langchain.chat_models import init_chat_model
+
+        SERVER_MODELS[settings.model] = init_chat_model(settings.model)
+    SERVER_MODEL.spec, SERVER_MODEL.prepared = settings.model, True
+
+
+@dataclass
+class ServerModel:
+    """The model the settings named at the last server run (``prepared`` once loaded off the loop)."""
+
+    prepared: bool = False
+    spec: str | None = None
+
+
+SERVER_MODEL = ServerModel()
+SERVER_MODELS: dict[str, Any] = {}
+
+
+async def prepare_server_run(runtime: Runtime[InvestigationContext]) -> None:
+    """On a LangGraph server (no client in the context), load settings, client and model off the loop.
+
+    Settings may come from a TOML file, a client builds an SSL context and a model imports its
+    provider's package: all blocking file I/O, which must not run on the server's event loop
+    (a LangGraph server refuses it with ``BlockingError``). Done once per run, in the first node,
+    so the later nodes find everything ready. Callers that pass a client skip this.
+    """
+    ctx = runtime.context
+    if ctx is not None and ctx.client is not None:
+        return
+    await asyncio.to_thread(_prepare_server_run, ctx.environment if ctx is not None else None)
 
 
 def context_of(runtime: Runtime[InvestigationContext]) -> InvestigationContext:

@@ -25,6 +25,7 @@ from graphs.investigation.nodes.common import (
     context_of,
     emit,
     fit_lines,
+    prepare_server_run,
     short_time,
 )
 from graphs.investigation.state import InvestigationState
@@ -87,6 +88,7 @@ async def problem_node(state: InvestigationState, runtime: Runtime[Investigation
     """Load the problem; raises when it cannot be loaded."""
     ctx = context_of(runtime)
     started = state.get("started_at") or time.time()
+    await prepare_server_run(runtime)
     client = client_of(runtime)
     base_calls = client.api_calls
     emit(runtime, "problem", "started", state["problem"])

@@ -22,14 +22,21 @@ from pydantic import BaseModel, Field
 from dynatrace_agent.analysis import Analysis
 from dynatrace_agent.summarise.budget import count_tokens, truncate_to_tokens
 from graphs.investigation.context import InvestigationContext
-from graphs.investigation.nodes.common import BRANCHES, client_of, context_of, emit, remaining_s
+from graphs.investigation.nodes.common import (
+    BRANCHES,
+    SERVER_MODEL,
+    SERVER_MODELS,
+    client_of,
+    context_of,
+    emit,
+    remaining_s,
+)
 from graphs.investigation.state import InvestigationState
 from prompts import render_prompt
 
 __all__ = ["SynthesisOutput", "apply_ranking", "model_of", "synthesis_node"]
 
 _EVIDENCE_ID = re.compile(r"\[([A-Z]\d+)\]")
-_SERVER_MODELS: dict[str, Any] = {}
 
 
 class SynthesisOutput(BaseModel):
@@ -61,16 +68,18 @@ def model_of(runtime: Runtime[InvestigationContext]) -> Any | None:
         return ctx.model
     if ctx.client is not None:
         return None
+    if SERVER_MODEL.prepared:  # loaded off the event loop by the problem node
+        return SERVER_MODELS[SERVER_MODEL.spec] if SERVER_MODEL.spec else None
     from dynatrace_agent.settings import load_settings
 
     spec = load_settings().model
     if not spec:
         return None
-    if spec not in _SERVER_MODELS:
+    if spec not in SERVER_MODELS:
         from langchain.chat_models import init_chat_model
 
-        _SERVER_MODELS[spec] = init_chat_model(spec)
-    return _SERVER_MODELS[spec]
+        SERVER_MODELS[spec] = init_chat_model(spec)
+    return SERVER_MODELS[spec]
 
 
 def _candidates_text(analysis: Analysis) -> str:
