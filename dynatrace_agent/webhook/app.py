@@ -3,7 +3,9 @@
 ``POST /webhooks/dynatrace/{webhook_secret}`` validates, stores and only then acknowledges
 (202); it never runs an investigation itself, it only queues one and wakes the dispatcher.
 The Alerts page and API are protected by ``DT_AGENT_ADMIN_TOKEN`` when it is set
-(``Authorization: Bearer …`` or the login form's cookie).
+(``Authorization: Bearer …``, or a server-side session from the login form that expires and
+is revoked at logout). Every response carries the security headers of
+:mod:`.responses`, and every page and API answer encodes whatever was stored.
 """
 
 from __future__ import annotations
@@ -16,22 +18,28 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from dynatrace_agent.webhook.config import WebhookConfig
 from dynatrace_agent.webhook.dispatch import Dispatcher, InvestigationRunner
 from dynatrace_agent.webhook.grouping import GroupingPolicy, group_alerts
 from dynatrace_agent.webhook.payloads import PayloadError, body_hash, decode_body, parse_notification
+from dynatrace_agent.webhook.responses import SafeHTMLResponse as HTMLResponse
+from dynatrace_agent.webhook.responses import SafeJSONResponse as JSONResponse
+from dynatrace_agent.webhook.responses import SecurityHeaders, server_error
 from dynatrace_agent.webhook.security import (
     SESSION_COOKIE,
     bearer_matches,
     find_integration,
-    session_value,
+    new_session_id,
+    session_hash,
     tokens_equal,
 )
 from dynatrace_agent.webhook.store import AlertStore, QueuePolicy, StoreUnavailableError, open_store
+from dynatrace_agent.webhook.timeouts import BodyTimeout
 from dynatrace_agent.webhook.views import render_alert, render_alerts, render_login
 
 __all__ = ["create_app"]
@@ -97,15 +105,20 @@ def create_app(
             clock=clock,
         )
     admin = config.admin_token
-    cookie_value = session_value(admin) if admin is not None else ""
 
-    def authorized(request: Request) -> bool:
+    async def authorized(request: Request) -> bool:
         if admin is None:
             return True
         header = request.headers.get("authorization")
         if header and bearer_matches(header, admin):
             return True
-        return tokens_equal(request.cookies.get(SESSION_COOKIE, ""), cookie_value)
+        session = request.cookies.get(SESSION_COOKIE, "")
+        if not session or len(session) > 200:
+            return False
+        try:
+            return await the_store.session_valid(id_hash=session_hash(session), now=clock())
+        except StoreUnavailableError:
+            return False
 
     def root(request: Request) -> str:
         return str(request.scope.get("root_path", "")).rstrip("/")
@@ -165,13 +178,13 @@ def create_app(
     # -- pages and API -------------------------------------------------------------------
 
     async def alerts_page(request: Request) -> Response:
-        if not authorized(request):
+        if not await authorized(request):
             return login_redirect(request)
         alerts = await the_store.list_alerts(limit=500)
         return HTMLResponse(render_alerts(group_alerts(alerts, grouping), root=root(request)))
 
     async def alert_page(request: Request) -> Response:
-        if not authorized(request):
+        if not await authorized(request):
             return login_redirect(request)
         alert = await the_store.get_alert(request.path_params["alert_id"])
         if alert is None:
@@ -179,7 +192,7 @@ def create_app(
         return HTMLResponse(render_alert(alert, root=root(request)))
 
     async def api_alerts(request: Request) -> Response:
-        if not authorized(request):
+        if not await authorized(request):
             return _problem(401, "send 'Authorization: Bearer <DT_AGENT_ADMIN_TOKEN>'")
         try:
             limit = max(1, min(1000, int(request.query_params.get("limit", "200"))))
@@ -199,7 +212,7 @@ def create_app(
         )
 
     async def api_alert(request: Request) -> Response:
-        if not authorized(request):
+        if not await authorized(request):
             return _problem(401, "send 'Authorization: Bearer <DT_AGENT_ADMIN_TOKEN>'")
         alert = await the_store.get_alert(request.path_params["alert_id"])
         if alert is None:
@@ -239,10 +252,19 @@ def create_app(
                 ),
                 status_code=401,
             )
+        session = new_session_id()
+        now = clock()
+        try:
+            await the_store.create_session(
+                id_hash=session_hash(session), now=now, expires_at=now + config.session_ttl_s
+            )
+        except StoreUnavailableError:
+            return _problem(503, "the alert store is unavailable; sign in again in a moment")
         response = RedirectResponse(f"{root(request)}{next_url}", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
-            cookie_value,
+            session,
+            max_age=int(config.session_ttl_s),
             httponly=True,
             samesite="strict",
             secure=request.url.scheme == "https",
@@ -250,6 +272,10 @@ def create_app(
         return response
 
     async def logout(request: Request) -> Response:
+        session = request.cookies.get(SESSION_COOKIE, "")
+        if session and len(session) <= 200:
+            with contextlib.suppress(StoreUnavailableError):
+                await the_store.delete_session(id_hash=session_hash(session))
         response = RedirectResponse(f"{root(request)}/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -284,6 +310,11 @@ def create_app(
             Route("/logout", logout, methods=["POST"]),
         ],
         lifespan=lifespan,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(BodyTimeout, timeout_s=config.body_timeout_s),
+        ],
+        exception_handlers={Exception: server_error},
     )
     app.state.store = the_store
     app.state.dispatcher = dispatcher

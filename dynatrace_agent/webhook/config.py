@@ -72,7 +72,7 @@ class WebhookConfig:
     max_attempts: int = 3
     backoff_base_s: float = 5.0
     backoff_max_s: float = 300.0
-    lease_s: float = 120.0
+    lease_s: float = 15.0
     run_timeout_s: float = 900.0
     poll_interval_s: float = 1.0
     cancel_on_resolve: bool = True
@@ -85,6 +85,10 @@ class WebhookConfig:
     langgraph_url: str | None = None
     langgraph_graph_id: str = "investigation"
     multitask_strategy: Literal["reject", "enqueue"] = "reject"
+    session_ttl_s: float = 8 * 3600.0
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
+    investigation_processes: int = 0
 
     @property
     def is_postgres(self) -> bool:
@@ -203,6 +207,10 @@ def load_webhook_config(
         ("backoff_max_s", (int, float)),
         ("lease_s", (int, float)),
         ("run_timeout_s", (int, float)),
+        ("session_ttl_s", (int, float)),
+        ("header_timeout_s", (int, float)),
+        ("body_timeout_s", (int, float)),
+        ("investigation_processes", int),
         ("cancel_on_resolve", bool),
         ("group_by_tags", bool),
         ("graph", str),
@@ -216,6 +224,11 @@ def load_webhook_config(
     for key in ("concurrency", "max_attempts"):
         if key in kwargs and not 1 <= kwargs[key] <= 64:
             raise ConfigurationError(f"{where}: [webhook] {key} must be between 1 and 64")
+    if "investigation_processes" in kwargs and not 0 <= kwargs["investigation_processes"] <= 64:
+        raise ConfigurationError(f"{where}: [webhook] investigation_processes must be between 0 and 64")
+    for key in ("lease_s", "run_timeout_s", "session_ttl_s", "header_timeout_s", "body_timeout_s"):
+        if key in kwargs and kwargs[key] <= 0:
+            raise ConfigurationError(f"{where}: [webhook] {key} must be a positive number of seconds")
     window = _opt(table, "group_window_minutes", (int, float), where)
     if window is not None:
         if window <= 0:
@@ -245,7 +258,13 @@ def load_webhook_config(
     if database:
         kwargs["database"] = database
     admin = env.get("DT_AGENT_ADMIN_TOKEN")
-    if admin:
+    if admin is not None:
+        if not admin.strip():
+            raise ConfigurationError(
+                "DT_AGENT_ADMIN_TOKEN is set but empty; set it to a token of at least "
+                f"{MIN_SECRET_LENGTH} characters, or unset it to leave the Alerts page open "
+                f"(loopback only); {_SECRET_HINT}"
+            )
         if len(admin) < MIN_SECRET_LENGTH:
             raise ConfigurationError(f"DT_AGENT_ADMIN_TOKEN must be at least {MIN_SECRET_LENGTH} characters")
         kwargs["admin_token"] = SecretStr(admin)

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from dynatrace_agent.webhook.safety import BodyRejected, check_body, safe_url
+
 __all__ = [
     "ImpactedEntity",
     "Notification",
@@ -108,6 +110,7 @@ class Notification:
     end_ms: int | None = None
     shape: str = "documented"
     is_test: bool = False
+    notes: tuple[str, ...] = ()
     body: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -133,7 +136,13 @@ def decode_body(raw: bytes) -> dict[str, Any]:
         raise PayloadError(
             422, "the body must be a JSON object (the problem notification), not a list or value"
         )
-    return value
+    try:
+        checked: dict[str, Any] = check_body(value)
+    except BodyRejected as exc:
+        raise PayloadError(
+            422, f"{exc.message}; fix the notification payload template", fields=[exc.path or "body"]
+        ) from None
+    return checked
 
 
 def body_hash(body: Mapping[str, Any]) -> str:
@@ -414,6 +423,11 @@ def parse_notification(body: Mapping[str, Any]) -> Notification:
 
     key = internal if internal is not None else display
     assert key is not None
+    notes: list[str] = []
+    raw_url = _first(top, "url", "problemurl")
+    url = safe_url(raw_url)
+    if raw_url is not None and url is None:
+        notes.append(f"problem URL {raw_url[:80]!r} dropped: only absolute http(s) URLs are kept as links")
     return Notification(
         problem_key=key,
         state=state,
@@ -423,12 +437,13 @@ def parse_notification(body: Mapping[str, Any]) -> Notification:
         title=title,
         severity=severity.upper() if severity else None,
         impact=impact.upper() if impact else None,
-        url=_first(top, "url", "problemurl"),
+        url=url,
         tags=tuple(_unique(tags)),
         entities=tuple(entities),
         root_cause=root_cause,
         start_ms=start if start is not None else _epoch_ms(det.get("starttime")),
         end_ms=end,
         shape=shape,
+        notes=tuple(notes),
         body=body,
     )

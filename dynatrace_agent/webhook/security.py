@@ -2,14 +2,16 @@
 
 The webhook URL secret identifies the integration; looking it up compares against every
 configured secret (never stopping at the first match) so response timing reveals neither
-which secrets exist nor how much of one was guessed. The admin session cookie is an HMAC of
-the admin token, so the token itself is never stored in the browser.
+which secrets exist nor how much of one was guessed. A signed-in browser holds a random
+session id; the store keeps only its SHA-256 with an expiry, so logging out (or the expiry)
+revokes a copied cookie, and reading the database yields no usable session.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Sequence
 
 from pydantic import SecretStr
@@ -20,7 +22,8 @@ __all__ = [
     "SESSION_COOKIE",
     "bearer_matches",
     "find_integration",
-    "session_value",
+    "new_session_id",
+    "session_hash",
     "tokens_equal",
 ]
 
@@ -53,8 +56,11 @@ def bearer_matches(authorization: str | None, secret: SecretStr) -> bool:
     return ok and scheme.lower() == "bearer"
 
 
-def session_value(admin_token: SecretStr) -> str:
-    """The login cookie value: an HMAC of a fixed label under the admin token."""
-    return hmac.new(
-        admin_token.get_secret_value().encode("utf-8"), b"dynatrace-agent alerts session v1", hashlib.sha256
-    ).hexdigest()
+def new_session_id() -> str:
+    """A fresh, unguessable session id (256 random bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def session_hash(session_id: str) -> str:
+    """What the store keeps for a session id: its SHA-256, never the id itself."""
+    return hashlib.sha256(session_id.encode("utf-8", "replace")).hexdigest()

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
 from dynatrace_agent.webhook.payloads import Notification
+from dynatrace_agent.webhook.safety import displayable
 
 __all__ = [
     "Alert",
@@ -52,6 +53,8 @@ class QueuePolicy:
 
     max_attempts: int = 3
     cancel_on_resolve: bool = True
+    #: Times a run may be cut short by its worker stopping (kill -9, crash) before the job fails.
+    max_crashes: int = 3
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Job:
     problem_ref: str
     attempts: int
     max_attempts: int
+    crashes: int = 0
 
 
 @dataclass(frozen=True)
@@ -115,17 +119,44 @@ class Alert:
     investigation_status: str | None = None
     investigation_attempts: int = 0
     investigation_error: str | None = None
+    investigation_crashes: int = 0
     report_at: float | None = None
     report: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    report_summary: dict[str, Any] | None = None
     notifications: list[NotificationRecord] = field(default_factory=list)
 
     def to_json(self, *, full: bool = False) -> dict[str, Any]:
+        """The API form: safe to encode whatever was stored (see ``safety.displayable``).
+
+        ``root_cause`` is Dynatrace's root cause when the notification named one, else the
+        investigation's top candidate (``root_cause_source`` says which); ``environment`` is
+        the environment the investigation ran against when the integration names none.
+        """
         data = asdict(self)
+        summary = self.report_summary or {}
+        data.pop("report_summary")
+        data["root_cause_source"] = "dynatrace" if self.root_cause else None
+        if not self.root_cause and summary.get("root_cause"):
+            data["root_cause"] = summary["root_cause"]
+            data["root_cause_source"] = "investigation"
+        if self.environment is None and summary.get("environment"):
+            data["environment"] = summary["environment"]
+        data["investigation"] = {
+            "status": self.investigation_status,
+            "attempts": self.investigation_attempts,
+            "error": self.investigation_error,
+            "category": summary.get("category"),
+            "confidence": summary.get("confidence"),
+            "root_cause": summary.get("root_cause"),
+            "duration_s": summary.get("duration_s"),
+        }
         if not full:
             data.pop("notifications")
             data.pop("report")
             data["has_report"] = self.report_at is not None
-        return data
+        result: dict[str, Any] = displayable(data)
+        return result
 
 
 class AlertStore(Protocol):
@@ -149,10 +180,22 @@ class AlertStore(Protocol):
 
     async def claim(self, *, worker: str, now: float, lease_s: float) -> Job | None: ...
     async def renew(self, *, alert_id: str, worker: str, now: float, lease_s: float) -> bool: ...
-    async def complete(self, *, alert_id: str, worker: str, now: float, report: dict[str, Any]) -> bool: ...
+    async def complete(
+        self,
+        *,
+        alert_id: str,
+        worker: str,
+        now: float,
+        report: dict[str, Any],
+        summary: dict[str, Any] | None = None,
+    ) -> bool: ...
     async def fail(
         self, *, alert_id: str, worker: str, now: float, error: str, retry_at: float | None
     ) -> bool: ...
+
+    async def create_session(self, *, id_hash: str, now: float, expires_at: float) -> None: ...
+    async def session_valid(self, *, id_hash: str, now: float) -> bool: ...
+    async def delete_session(self, *, id_hash: str) -> None: ...
 
     async def list_alerts(self, *, limit: int = 200) -> list[Alert]: ...
     async def get_alert(self, alert_id: str) -> Alert | None: ...

@@ -66,6 +66,7 @@ class PostgresStore(SqlBackedStore):
                     for statement in SCHEMA_POSTGRES.split(";"):
                         if statement.strip():
                             conn.execute(statement)
+                    self._core.migrate(conn)
             except psycopg.Error as exc:
                 conn.close()
                 raise StoreUnavailableError(

@@ -76,6 +76,8 @@ CREATE TABLE IF NOT EXISTS alerts (
     reopen_count INTEGER NOT NULL DEFAULT 0,
     report TEXT,
     report_at DOUBLE PRECISION,
+    notes TEXT NOT NULL DEFAULT '[]',
+    report_summary TEXT,
     UNIQUE (integration, problem_key)
 );
 CREATE INDEX IF NOT EXISTS alerts_last_seen ON alerts (last_seen);
@@ -93,9 +95,16 @@ CREATE TABLE IF NOT EXISTS investigations (
     last_error TEXT,
     created_at DOUBLE PRECISION NOT NULL,
     started_at DOUBLE PRECISION,
-    finished_at DOUBLE PRECISION
+    finished_at DOUBLE PRECISION,
+    crashes INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS investigations_ready ON investigations (status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY,
+    created_at DOUBLE PRECISION NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions (expires_at);
 """
 
 SCHEMA_SQLITE = (
@@ -130,11 +139,19 @@ CREATE TABLE IF NOT EXISTS notifications (
 """
 )
 
+#: Columns added after the first release: (table, column, definition). ``migrate`` adds the
+#: missing ones to a database created by an older version.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("alerts", "notes", "TEXT NOT NULL DEFAULT '[]'"),
+    ("alerts", "report_summary", "TEXT"),
+    ("investigations", "crashes", "INTEGER NOT NULL DEFAULT 0"),
+)
+
 _ALERT_COLUMNS = (
     "a.id, a.integration, a.environment, a.problem_key, a.problem_id, a.display_id, a.state, a.title, "
     "a.severity, a.impact, a.url, a.tags, a.entities, a.root_cause, a.first_seen, a.last_seen, "
     "a.resolved_at, a.problem_start_ms, a.notification_count, a.duplicate_count, a.reopen_count, "
-    "i.status, i.attempts, i.last_error, a.report_at"
+    "i.status, i.attempts, i.last_error, a.report_at, a.notes, a.report_summary, i.crashes"
 )
 _MAX_MERGED = 200
 
@@ -145,6 +162,26 @@ def _merge(old: Sequence[Any], new: Sequence[Any]) -> list[Any]:
         if item not in out:
             out.append(item)
     return out[:_MAX_MERGED]
+
+
+def _json_list(text: str | None) -> list[Any]:
+    value = _json(text)
+    return value if isinstance(value, list) else []
+
+
+def _json_dict(text: str | None) -> dict[str, Any] | None:
+    value = _json(text)
+    return value if isinstance(value, dict) else None
+
+
+def _json(text: str | None) -> Any:
+    """A stored JSON column; None when empty or unreadable (a page must render regardless)."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 class SqlCore:
@@ -159,6 +196,16 @@ class SqlCore:
 
     def _x(self, conn: Connection, sql: str, params: Sequence[Any] = ()) -> Any:
         return conn.execute(self._q(sql), tuple(params))
+
+    def migrate(self, conn: Connection) -> None:
+        """Add the columns of :data:`ADDED_COLUMNS` that a database made by an older version lacks."""
+        for table, column, definition in ADDED_COLUMNS:
+            if self.postgres:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}")
+                continue
+            present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})").fetchall()}
+            if column not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     # -- intake -----------------------------------------------------------------------
 
@@ -181,8 +228,8 @@ class SqlCore:
                 "INSERT INTO alerts (id, integration, environment, problem_key, problem_id, display_id,"
                 " state,"
                 " opened, title, severity, impact, url, tags, entities, root_cause, first_seen, last_seen,"
-                " resolved_at, problem_start_ms, notification_count)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT DO NOTHING RETURNING id",
+                " resolved_at, problem_start_ms, notes, notification_count)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT DO NOTHING RETURNING id",
                 (
                     aid,
                     integration,
@@ -203,6 +250,7 @@ class SqlCore:
                     received_at,
                     received_at if n.state == "RESOLVED" else None,
                     n.start_ms,
+                    dumps(list(n.notes)),
                 ),
             ).fetchone()
             is not None
@@ -224,9 +272,10 @@ class SqlCore:
 
         lock = " FOR UPDATE" if self.postgres else ""
         row = self._x(
-            conn, f"SELECT state, opened, tags, entities FROM alerts WHERE id = ?{lock}", (aid,)
+            conn, f"SELECT state, opened, tags, entities, notes FROM alerts WHERE id = ?{lock}", (aid,)
         ).fetchone()
         state, opened, tags_json, entities_json = row[0], bool(row[1]), row[2], row[3]
+        notes = _merge(json.loads(row[4] or "[]"), list(n.notes))[-20:]
         tags = _merge(json.loads(tags_json), list(n.tags))
         merged_entities = _merge(json.loads(entities_json), entities)
         enqueued = False
@@ -263,8 +312,8 @@ class SqlCore:
             " resolved_at = CASE WHEN ? = 'RESOLVED' THEN COALESCE(?, resolved_at) ELSE NULL END,"
             " problem_start_ms = COALESCE(problem_start_ms, ?),"
             " problem_id = COALESCE(problem_id, ?), display_id = COALESCE(display_id, ?),"
-            " notification_count = notification_count + 1, reopen_count = reopen_count + ?"
-            " WHERE id = ?",
+            " notification_count = notification_count + 1, reopen_count = reopen_count + ?,"
+            " notes = ? WHERE id = ?",
             (
                 new_state,
                 opened_now,
@@ -282,6 +331,7 @@ class SqlCore:
                 n.problem_id,
                 n.display_id,
                 reopened,
+                dumps(notes),
                 aid,
             ),
         )
@@ -321,36 +371,49 @@ class SqlCore:
     # -- queue ------------------------------------------------------------------------
 
     def claim(self, conn: Connection, *, worker: str, now: float, lease_s: float) -> Job | None:
-        """Take the next due job (queued, or running with an expired lease) for ``worker``."""
+        """Take the next due job (queued, or running with an expired lease) for ``worker``.
+
+        A job whose lease expired was running on a worker that stopped (killed, crashed, lost
+        its database): that is not the investigation's failure, so it does not use an attempt;
+        it counts a crash instead, and only ``max_crashes`` of those fail the job for good (a
+        problem that kills its worker every time must not loop forever).
+        """
         skip = " FOR UPDATE SKIP LOCKED" if self.postgres else ""
         while True:
             row = self._x(
                 conn,
-                "SELECT alert_id, integration, environment, problem_ref, attempts, max_attempts, status"
-                " FROM investigations WHERE (status = 'queued' AND next_attempt_at <= ?)"
+                "SELECT alert_id, integration, environment, problem_ref, attempts, max_attempts, status,"
+                " crashes FROM investigations WHERE (status = 'queued' AND next_attempt_at <= ?)"
                 " OR (status = 'running' AND lease_expires_at < ?)"
                 f" ORDER BY next_attempt_at LIMIT 1{skip}",
                 (now, now),
             ).fetchone()
             if row is None:
                 return None
-            aid, attempts, max_attempts = row[0], int(row[4]), int(row[5])
-            if row[6] == "running" and attempts >= max_attempts:
-                self._x(
-                    conn,
-                    "UPDATE investigations SET status = 'failed', finished_at = ?, lease_owner = NULL,"
-                    " last_error = COALESCE(last_error, 'the worker running it stopped; no attempts left')"
-                    " WHERE alert_id = ?",
-                    (now, aid),
-                )
-                continue
+            aid, attempts, max_attempts, crashes = row[0], int(row[4]), int(row[5]), int(row[7] or 0)
+            if row[6] == "running":
+                crashes += 1
+                if crashes > self.policy.max_crashes:
+                    self._x(
+                        conn,
+                        "UPDATE investigations SET status = 'failed', finished_at = ?, lease_owner = NULL,"
+                        " crashes = ?, last_error = ? WHERE alert_id = ?",
+                        (
+                            now,
+                            crashes,
+                            f"the worker running it stopped {crashes} times before finishing"
+                            " (killed or crashed); not started again",
+                            aid,
+                        ),
+                    )
+                    continue
             self._x(
                 conn,
-                "UPDATE investigations SET status = 'running', attempts = attempts + 1, lease_owner = ?,"
+                "UPDATE investigations SET status = 'running', lease_owner = ?, crashes = ?,"
                 " lease_expires_at = ?, started_at = ? WHERE alert_id = ?",
-                (worker, now + lease_s, now, aid),
+                (worker, crashes, now + lease_s, now, aid),
             )
-            return Job(aid, row[1], row[2], row[3], attempts + 1, max_attempts)
+            return Job(aid, row[1], row[2], row[3], attempts + 1, max_attempts, crashes)
 
     def renew(self, conn: Connection, *, alert_id: str, worker: str, now: float, lease_s: float) -> bool:
         row = self._x(
@@ -362,20 +425,34 @@ class SqlCore:
         return row is not None
 
     def complete(
-        self, conn: Connection, *, alert_id: str, worker: str, now: float, report: dict[str, Any]
+        self,
+        conn: Connection,
+        *,
+        alert_id: str,
+        worker: str,
+        now: float,
+        report: dict[str, Any],
+        summary: dict[str, Any] | None = None,
     ) -> bool:
-        """Store the report with the alert, if ``worker`` still holds the job."""
+        """Store the report with the alert, once: the first finished run's report wins.
+
+        A worker that lost its lease (paused past it) may finish after another worker took
+        the job over; whichever finishes first writes the report and marks the job done, the
+        other's write changes nothing. Returns whether this call wrote the report.
+        """
         row = self._x(
             conn,
             "UPDATE investigations SET status = 'done', finished_at = ?, lease_owner = NULL,"
-            " last_error = NULL"
-            " WHERE alert_id = ? AND lease_owner = ? AND status = 'running' RETURNING alert_id",
-            (now, alert_id, worker),
+            " attempts = attempts + 1, last_error = NULL"
+            " WHERE alert_id = ? AND status IN ('running', 'queued') RETURNING alert_id",
+            (now, alert_id),
         ).fetchone()
         if row is None:
             return False
         self._x(
-            conn, "UPDATE alerts SET report = ?, report_at = ? WHERE id = ?", (dumps(report), now, alert_id)
+            conn,
+            "UPDATE alerts SET report = ?, report_at = ?, report_summary = ? WHERE id = ?",
+            (dumps(report), now, dumps(summary) if summary else None, alert_id),
         )
         return True
 
@@ -387,11 +464,31 @@ class SqlCore:
         row = self._x(
             conn,
             "UPDATE investigations SET status = ?, next_attempt_at = COALESCE(?, next_attempt_at),"
-            " lease_owner = NULL, last_error = ?, finished_at = ?"
+            " lease_owner = NULL, last_error = ?, finished_at = ?, attempts = attempts + 1"
             " WHERE alert_id = ? AND lease_owner = ? AND status = 'running' RETURNING alert_id",
             (status, retry_at, error[:2000], None if retry_at is not None else now, alert_id, worker),
         ).fetchone()
         return row is not None
+
+    # -- sessions ----------------------------------------------------------------------
+
+    def create_session(self, conn: Connection, *, id_hash: str, now: float, expires_at: float) -> None:
+        """Remember a signed-in session (by the hash of its id); drop expired ones meanwhile."""
+        self._x(conn, "DELETE FROM sessions WHERE expires_at < ?", (now,))
+        self._x(
+            conn,
+            "INSERT INTO sessions (id_hash, created_at, expires_at) VALUES (?,?,?)",
+            (id_hash, now, expires_at),
+        )
+
+    def session_valid(self, conn: Connection, *, id_hash: str, now: float) -> bool:
+        row = self._x(
+            conn, "SELECT 1 FROM sessions WHERE id_hash = ? AND expires_at >= ?", (id_hash, now)
+        ).fetchone()
+        return row is not None
+
+    def delete_session(self, conn: Connection, *, id_hash: str) -> None:
+        self._x(conn, "DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
 
     # -- reading ----------------------------------------------------------------------
 
@@ -409,8 +506,8 @@ class SqlCore:
             severity=row[8],
             impact=row[9],
             url=row[10],
-            tags=json.loads(row[11]),
-            entities=json.loads(row[12]),
+            tags=_json_list(row[11]),
+            entities=_json_list(row[12]),
             root_cause=row[13],
             first_seen=float(row[14]),
             last_seen=float(row[15]),
@@ -423,6 +520,9 @@ class SqlCore:
             investigation_attempts=int(row[22] or 0),
             investigation_error=row[23],
             report_at=None if row[24] is None else float(row[24]),
+            notes=_json_list(row[25]),
+            report_summary=_json_dict(row[26]),
+            investigation_crashes=int(row[27] or 0),
         )
 
     def list_alerts(self, conn: Connection, *, limit: int) -> list[Alert]:
@@ -444,7 +544,7 @@ class SqlCore:
         if row is None:
             return None
         alert = self._alert(row)
-        alert.report = json.loads(row[25]) if row[25] else None
+        alert.report = _json_dict(row[28])
         rows = self._x(
             conn,
             "SELECT id, received_at, state, raw_state, body_hash, body FROM notifications"
@@ -452,7 +552,7 @@ class SqlCore:
             (alert_id,),
         ).fetchall()
         alert.notifications = [
-            NotificationRecord(int(r[0]), float(r[1]), r[2], r[3], r[4], json.loads(r[5])) for r in rows
+            NotificationRecord(int(r[0]), float(r[1]), r[2], r[3], r[4], _json_dict(r[5]) or {}) for r in rows
         ]
         return alert
 
@@ -515,10 +615,31 @@ class SqlBackedStore:
             lambda c: self._core.renew(c, alert_id=alert_id, worker=worker, now=now, lease_s=lease_s)
         )
 
-    async def complete(self, *, alert_id: str, worker: str, now: float, report: dict[str, Any]) -> bool:
+    async def complete(
+        self,
+        *,
+        alert_id: str,
+        worker: str,
+        now: float,
+        report: dict[str, Any],
+        summary: dict[str, Any] | None = None,
+    ) -> bool:
         return await self._write(
-            lambda c: self._core.complete(c, alert_id=alert_id, worker=worker, now=now, report=report)
+            lambda c: self._core.complete(
+                c, alert_id=alert_id, worker=worker, now=now, report=report, summary=summary
+            )
         )
+
+    async def create_session(self, *, id_hash: str, now: float, expires_at: float) -> None:
+        await self._write(
+            lambda c: self._core.create_session(c, id_hash=id_hash, now=now, expires_at=expires_at)
+        )
+
+    async def session_valid(self, *, id_hash: str, now: float) -> bool:
+        return await self._read(lambda c: self._core.session_valid(c, id_hash=id_hash, now=now))
+
+    async def delete_session(self, *, id_hash: str) -> None:
+        await self._write(lambda c: self._core.delete_session(c, id_hash=id_hash))
 
     async def fail(
         self, *, alert_id: str, worker: str, now: float, error: str, retry_at: float | None

@@ -64,6 +64,7 @@ class SQLiteStore(SqlBackedStore):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             writer = self._connect()
             writer.executescript(SCHEMA_SQLITE)
+            self._core.migrate(writer)
             self._reader = self._connect()
         except (OSError, sqlite3.Error) as exc:
             raise ConfigurationError(

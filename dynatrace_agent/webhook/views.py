@@ -18,6 +18,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from dynatrace_agent.webhook.grouping import AlertGroup
+from dynatrace_agent.webhook.safety import displayable, safe_url
 from dynatrace_agent.webhook.store import Alert
 
 __all__ = ["markdown_to_html", "page", "render_alert", "render_alerts", "render_login", "report_markdown"]
@@ -51,8 +52,32 @@ def _entities(alert: Alert, limit: int = 6) -> str:
 
 def _status(alert: Alert) -> str:
     status = alert.investigation_status or "none"
-    extra = f" (attempt {alert.investigation_attempts})" if status in ("running", "failed") else ""
+    extra = ""
+    if status == "running":
+        extra = f" (attempt {alert.investigation_attempts + 1})"
+    elif status == "failed":
+        n = alert.investigation_attempts
+        extra = f" (after {n} attempt{'s' if n != 1 else ''})"
     return f'<span class="status status-{_e(status)}">{_e(status)}</span>{_e(extra)}'
+
+
+def _outcome(alert: Alert) -> str:
+    """The list page's investigation cell: status, and for a report its top root cause."""
+    cell = _status(alert)
+    summary = alert.report_summary or {}
+    if alert.investigation_status == "done" and summary:
+        cause = summary.get("root_cause")
+        confidence = summary.get("confidence")
+        if cause:
+            shown = f"{cause}"
+            if isinstance(confidence, int | float):
+                shown += f" ({confidence:.0%})"
+            cell += f'<br><span class="muted">root cause:</span> {_e(str(shown))}'
+        elif summary.get("category"):
+            cell += f'<br><span class="muted">{_e(str(summary["category"]))}</span>'
+    elif alert.investigation_status == "failed" and alert.investigation_error:
+        cell += f'<br><span class="error">{_e(alert.investigation_error[:120])}</span>'
+    return cell
 
 
 def _row(alert: Alert, root: str) -> str:
@@ -64,7 +89,7 @@ def _row(alert: Alert, root: str) -> str:
         f'<td><a href="{_e(root)}/alerts/{_e(alert.id)}">{_e(alert.title or "untitled")}</a></td>'
         f"<td>{_e(alert.severity or '')}</td>"
         f"<td>{_entities(alert)}</td><td>{_time(alert.first_seen)}</td><td>{_time(alert.last_seen)}</td>"
-        f"<td>{_status(alert)}</td><td>{_e(alert.integration)}</td></tr>"
+        f"<td>{_outcome(alert)}</td><td>{_e(alert.integration)}</td></tr>"
     )
 
 
@@ -125,13 +150,18 @@ def markdown_to_html(text: str) -> str:
     return html
 
 
+def _pretty(value: Any) -> str:
+    return json.dumps(displayable(value), indent=2, ensure_ascii=False)
+
+
 def _fact(name: str, value: str) -> str:
     return f"<tr><th>{_e(name)}</th><td>{value}</td></tr>"
 
 
 def render_alert(alert: Alert, *, root: str = "") -> str:
     """The detail page: facts, investigation status and report, notification history."""
-    link = f'<a href="{_e(alert.url)}" rel="noreferrer">{_e(alert.url)}</a>' if alert.url else "—"
+    url = safe_url(alert.url)  # stored rows from before intake checked schemes are checked again
+    link = f'<a href="{_e(url)}" rel="noreferrer">{_e(url)}</a>' if url else _e(alert.url or "—")
     facts = "".join(
         [
             _fact("Problem", _e(" / ".join(x for x in (alert.display_id, alert.problem_id) if x))),
@@ -153,6 +183,7 @@ def render_alert(alert: Alert, *, root: str = "") -> str:
                 ),
             ),
             _fact("Dynatrace", link),
+            *([_fact("Notes", "<br>".join(_e(n) for n in alert.notes))] if alert.notes else []),
         ]
     )
     investigation = _status(alert)
@@ -160,18 +191,14 @@ def render_alert(alert: Alert, *, root: str = "") -> str:
         investigation += f' <span class="error">{_e(alert.investigation_error)}</span>'
     if alert.report is not None:
         md = report_markdown(alert.report)
-        body = (
-            markdown_to_html(md)
-            if md
-            else f"<pre>{_e(json.dumps(alert.report, indent=2, ensure_ascii=False))}</pre>"
-        )
+        body = markdown_to_html(md) if md else f"<pre>{_e(_pretty(alert.report))}</pre>"
         report = f'<h2>Report</h2><div class="report">{body}</div>'
     else:
         report = ""
     history = "".join(
         f"<tr><td>{i}</td><td>{_time(n.received_at)}</td>"
         f"<td class='state-{_e(n.state)}'>{_e(n.raw_state)}</td>"
-        f"<td><pre>{_e(json.dumps(n.body, indent=2, ensure_ascii=False)[:20000])}</pre></td></tr>"
+        f"<td><pre>{_e(_pretty(n.body)[:20000])}</pre></td></tr>"
         for i, n in enumerate(alert.notifications, 1)
     )
     content = _template("alert.html").substitute(

@@ -89,13 +89,14 @@ async def test_queue_claim_lease_retry_and_report(store: AlertStore) -> None:
     # w1 keeps its lease alive; w2 dies and its job is claimed again after expiry
     assert await store.renew(alert_id=a.alert_id, worker="w1", now=1012.0, lease_s=10)
     stolen = await store.claim(worker="w3", now=1016.0, lease_s=10)
-    assert stolen is not None and (stolen.alert_id, stolen.attempts) == (b.alert_id, 2)
-    assert not await store.complete(alert_id=b.alert_id, worker="w2", now=1017.0, report={"x": 1})  # fenced
+    # w2's death is not the investigation's failure: no attempt used, one crash counted
+    assert stolen is not None and (stolen.alert_id, stolen.attempts, stolen.crashes) == (b.alert_id, 1, 1)
+    assert not await store.fail(alert_id=b.alert_id, worker="w2", now=1017.0, error="x", retry_at=None)
     assert await store.fail(alert_id=b.alert_id, worker="w3", now=1017.0, error="boom", retry_at=1030.0)
     assert await store.claim(worker="w3", now=1020.0, lease_s=10) is None  # backoff
     assert await store.complete(alert_id=a.alert_id, worker="w1", now=1018.0, report={"summary": "db"})
     retried = await store.claim(worker="w4", now=1031.0, lease_s=10)
-    assert retried is not None and retried.attempts == 3
+    assert retried is not None and retried.attempts == 2
     assert await store.fail(alert_id=b.alert_id, worker="w4", now=1032.0, error="boom again", retry_at=None)
     done = await store.get_alert(a.alert_id)
     failed = await store.get_alert(b.alert_id)
@@ -104,19 +105,41 @@ async def test_queue_claim_lease_retry_and_report(store: AlertStore) -> None:
     assert (failed.investigation_status, failed.investigation_error, failed.investigation_attempts) == (
         "failed",
         "boom again",
-        3,
+        2,
     )
     assert await store.claim(worker="w5", now=5000.0, lease_s=10) is None
 
 
-async def test_expired_job_without_attempts_left_fails(database: str) -> None:
-    store = await _open(database, max_attempts=1)
+async def test_a_job_whose_workers_keep_dying_fails_after_max_crashes(database: str) -> None:
+    store = await _open(database, max_attempts=1, max_crashes=1)
     try:
         a = await ingest(store, OPEN)
         assert await store.claim(worker="w1", now=1000.0, lease_s=5) is not None
-        assert await store.claim(worker="w2", now=1010.0, lease_s=5) is None
+        again = await store.claim(worker="w2", now=1010.0, lease_s=5)  # one crash is forgiven
+        assert again is not None and (again.attempts, again.crashes) == (1, 1)
+        assert await store.claim(worker="w3", now=1020.0, lease_s=5) is None
         alert = await store.get_alert(a.alert_id)
         assert alert is not None and alert.investigation_status == "failed"
+        assert alert.investigation_error is not None and "stopped 2 times" in alert.investigation_error
+        assert alert.investigation_attempts == 0
+    finally:
+        await store.close()
+
+
+async def test_the_first_finished_report_wins_and_later_writes_change_nothing(database: str) -> None:
+    store = await _open(database)
+    try:
+        a = await ingest(store, OPEN)
+        assert await store.claim(worker="slow", now=1000.0, lease_s=5) is not None
+        # "slow" paused past its lease; "fast" took the job over
+        assert await store.claim(worker="fast", now=1010.0, lease_s=5) is not None
+        assert await store.complete(alert_id=a.alert_id, worker="slow", now=1011.0, report={"by": "slow"})
+        assert not await store.complete(alert_id=a.alert_id, worker="fast", now=1012.0, report={"by": "fast"})
+        assert not await store.complete(alert_id=a.alert_id, worker="slow", now=1013.0, report={"by": "again"})
+        alert = await store.get_alert(a.alert_id)
+        assert alert is not None
+        assert (alert.investigation_status, alert.report, alert.report_at) == ("done", {"by": "slow"}, 1011.0)
+        assert alert.investigation_attempts == 1
     finally:
         await store.close()
 
