@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, Protocol
 
 from dynatrace_agent.webhook.payloads import Notification
@@ -133,7 +133,9 @@ class Alert:
         investigation's top candidate (``root_cause_source`` says which); ``environment`` is
         the environment the investigation ran against when the integration names none.
         """
-        data = asdict(self)
+        # Not ``asdict``: it deep-copies every body recursively, and a stored body may nest deeply.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["notifications"] = [{f.name: getattr(n, f.name) for f in fields(n)} for n in self.notifications]
         summary = self.report_summary or {}
         data.pop("report_summary")
         data["root_cause_source"] = "dynatrace" if self.root_cause else None

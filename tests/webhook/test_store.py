@@ -135,7 +135,8 @@ async def test_the_first_finished_report_wins_and_later_writes_change_nothing(da
         assert await store.claim(worker="fast", now=1010.0, lease_s=5) is not None
         assert await store.complete(alert_id=a.alert_id, worker="slow", now=1011.0, report={"by": "slow"})
         assert not await store.complete(alert_id=a.alert_id, worker="fast", now=1012.0, report={"by": "fast"})
-        assert not await store.complete(alert_id=a.alert_id, worker="slow", now=1013.0, report={"by": "again"})
+        again = {"by": "again"}
+        assert not await store.complete(alert_id=a.alert_id, worker="slow", now=1013.0, report=again)
         alert = await store.get_alert(a.alert_id)
         assert alert is not None
         assert (alert.investigation_status, alert.report, alert.report_at) == ("done", {"by": "slow"}, 1011.0)
