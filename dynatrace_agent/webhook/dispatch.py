@@ -50,7 +50,35 @@ ClientFactory = Callable[[str | None], Any]
 
 
 class RunnerError(DynatraceAgentError):
-    """An investigation run failed; the message says why (no secrets)."""
+    """An investigation run failed; the message says why (no secrets).
+
+    ``permanent`` marks a failure that another attempt cannot fix (an unknown problem id, a
+    refused credential, a configuration error): the job fails at once instead of retrying.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keep ``permanent`` when the error crosses from an investigation worker process
+        return (type(self), (str(self),), {"permanent": self.permanent})
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Whether retrying cannot help: the problem does not exist, access or settings are wrong."""
+    from dynatrace_agent.errors import (
+        AuthenticationError,
+        BadRequestError,
+        MissingScopeError,
+        NotFoundError,
+    )
+
+    if isinstance(exc, RunnerError):
+        return exc.permanent
+    return isinstance(
+        exc, NotFoundError | AuthenticationError | MissingScopeError | BadRequestError | ConfigurationError
+    )
 
 
 class InvestigationRunner(Protocol):
@@ -77,17 +105,53 @@ def load_object(ref: str) -> Any:
     return obj
 
 
-def settings_client_factory(config_path: str | None = None) -> ClientFactory:
-    """Clients built from the agent settings (``DT_AGENT_CONFIG`` / ``DT_*`` variables)."""
+class SettingsClientFactory:
+    """Clients built from the agent settings (``DT_AGENT_CONFIG`` / ``DT_*`` variables).
 
-    def build(environment: str | None) -> Any:
+    A class rather than a closure so it can be sent to an investigation worker process.
+    """
+
+    def __init__(self, config_path: str | None = None) -> None:
+        self.config_path = config_path
+
+    def __call__(self, environment: str | None) -> Any:
         from dynatrace_agent.client import DynatraceClient
         from dynatrace_agent.settings import load_settings
 
-        settings = load_settings(config_path=config_path)
+        settings = load_settings(config_path=self.config_path)
         return DynatraceClient(settings.environment(environment or None))
 
-    return build
+    def default_environment(self) -> str | None:
+        """The name of the environment used when an integration names none."""
+        from dynatrace_agent.settings import load_settings
+
+        try:
+            return load_settings(config_path=self.config_path).default_environment
+        except ConfigurationError:
+            return None
+
+
+def settings_client_factory(config_path: str | None = None) -> ClientFactory:
+    """Clients built from the agent settings (``DT_AGENT_CONFIG`` / ``DT_*`` variables)."""
+    return SettingsClientFactory(config_path)
+
+
+def report_summary(report: dict[str, Any]) -> dict[str, Any]:
+    """What the Alerts list shows of a report: top root cause, category, confidence."""
+    summary: dict[str, Any] = {}
+    ranked = report.get("ranked_root_causes")
+    if isinstance(ranked, list) and ranked and isinstance(ranked[0], dict):
+        top = ranked[0]
+        name = top.get("name") or top.get("entity_id")
+        if isinstance(name, str) and name:
+            summary["root_cause"] = name[:200]
+    if isinstance(report.get("category"), str):
+        summary["category"] = report["category"]
+    if isinstance(report.get("confidence"), int | float) and not isinstance(report.get("confidence"), bool):
+        summary["confidence"] = float(report["confidence"])
+    if report.get("false_alarm") is True:
+        summary["false_alarm"] = True
+    return summary
 
 
 def _report_from(result: Any) -> dict[str, Any]:
@@ -126,6 +190,11 @@ class InProcessRunner:
             self._context_cls = load_object(self.context_ref)
             self._graph = graph
         return self._graph, self._context_cls
+
+    def default_environment(self) -> str | None:
+        """The environment a run without one uses, when the client factory can tell."""
+        named = getattr(self.client_factory, "default_environment", None)
+        return named() if callable(named) else None
 
     async def run(self, *, problem_id: str, environment: str, alert_id: str) -> dict[str, Any]:
         graph, context_cls = self._load()
@@ -242,10 +311,13 @@ class LangGraphServerRunner:
 class Dispatcher:
     """Claims queued investigations from the store and runs them, ``concurrency`` at a time.
 
-    Every job is leased; while it runs the lease is renewed, so only a dead worker's jobs
-    expire and are claimed again (at-least-once). Failures are retried with exponential
-    backoff (``backoff_base_s * 2**(attempt-1)``, capped, with jitter) up to the job's
-    ``max_attempts``.
+    Every job is leased for a short time (15 s by default) and the lease is renewed every
+    third of it while the run goes on, so a killed worker's job is picked up again within
+    seconds, without using one of its attempts (the store counts it as a crash). The report is
+    written once: a second run of the same job cannot overwrite it. Failures are retried with
+    exponential backoff (``backoff_base_s * 2**(attempt-1)``, capped, with jitter) up to the
+    job's ``max_attempts``; failures no retry can fix (unknown problem, refused credentials)
+    fail at once. Each start and finish is logged.
     """
 
     def __init__(
@@ -254,7 +326,7 @@ class Dispatcher:
         runner: InvestigationRunner,
         *,
         concurrency: int = 2,
-        lease_s: float = 120.0,
+        lease_s: float = 15.0,
         run_timeout_s: float = 900.0,
         backoff_base_s: float = 5.0,
         backoff_max_s: float = 300.0,
@@ -318,11 +390,30 @@ class Dispatcher:
                 continue
             await self.run_job(job, worker)
 
+    def _environment_name(self, job: Job) -> str:
+        if job.environment:
+            return job.environment
+        named = getattr(self.runner, "default_environment", None)
+        try:
+            name = named() if callable(named) else None
+        except Exception:  # naming is cosmetic; never fail a finished run over it
+            name = None
+        return name if isinstance(name, str) and name else "default"
+
     async def run_job(self, job: Job, worker: str) -> str:
         """Run one claimed job to its next state; returns 'done', 'retry' or 'failed'."""
         self.running += 1
         renew = asyncio.create_task(self._renew(job, worker))
         outcome = "failed"
+        started = time.monotonic()
+        log.info(
+            "investigating %s (alert %s, attempt %d of %d%s)",
+            job.problem_ref,
+            job.alert_id,
+            job.attempts,
+            job.max_attempts,
+            f", after {job.crashes} stopped run(s)" if job.crashes else "",
+        )
         try:
             report = await asyncio.wait_for(
                 self.runner.run(
@@ -331,20 +422,58 @@ class Dispatcher:
                 self.run_timeout_s,
             )
             renew.cancel()
-            await self.store.complete(alert_id=job.alert_id, worker=worker, now=self.clock(), report=report)
+            duration = time.monotonic() - started
+            summary = {
+                **report_summary(report),
+                "environment": self._environment_name(job),
+                "duration_s": round(duration, 1),
+            }
+            wrote = await self.store.complete(
+                alert_id=job.alert_id, worker=worker, now=self.clock(), report=report, summary=summary
+            )
             outcome = "done"
+            log.info(
+                "investigation of %s finished in %.1f s: %s%s",
+                job.problem_ref,
+                duration,
+                f"root cause {summary['root_cause']}"
+                if summary.get("root_cause")
+                else "no root cause ranked",
+                "" if wrote else " (another run had already stored a report; kept that one)",
+            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             renew.cancel()
+            permanent = is_permanent(exc)
             message = (
                 f"timed out after {self.run_timeout_s:.0f} s"
                 if isinstance(exc, TimeoutError)
                 else f"{type(exc).__name__}: {exc}"
             )
-            retry_at = self.clock() + self.backoff(job.attempts) if job.attempts < job.max_attempts else None
+            if permanent:
+                message += " (not retried: another attempt cannot change this)"
+            retry_at = (
+                self.clock() + self.backoff(job.attempts)
+                if job.attempts < job.max_attempts and not permanent
+                else None
+            )
             outcome = "retry" if retry_at is not None else "failed"
-            log.warning("investigation of %s attempt %d failed: %s", job.problem_ref, job.attempts, message)
+            if retry_at is not None:
+                log.warning(
+                    "investigation of %s attempt %d failed, retrying in %.0f s: %s",
+                    job.problem_ref,
+                    job.attempts,
+                    retry_at - self.clock(),
+                    message,
+                )
+            else:
+                log.error(
+                    "investigation of %s failed for good after attempt %d: %s",
+                    job.problem_ref,
+                    job.attempts,
+                    message,
+                )
             with contextlib.suppress(Exception):
                 await self.store.fail(
                     alert_id=job.alert_id, worker=worker, now=self.clock(), error=message, retry_at=retry_at
@@ -359,10 +488,21 @@ class Dispatcher:
         return outcome
 
     async def _renew(self, job: Job, worker: str) -> None:
+        """Heartbeat: renew the lease every third of it, so only a stopped worker's lease expires."""
         interval = max(0.05, self.lease_s / 3)
         while True:
             await asyncio.sleep(interval)
-            with contextlib.suppress(Exception):
-                await self.store.renew(
+            try:
+                held = await self.store.renew(
                     alert_id=job.alert_id, worker=worker, now=self.clock(), lease_s=self.lease_s
                 )
+            except Exception as exc:  # store briefly unavailable: try again at the next beat
+                log.warning("renewing the lease of %s failed: %s", job.problem_ref, exc)
+                continue
+            if not held:
+                log.warning(
+                    "the lease of %s was taken over (this worker paused past it); "
+                    "the first run to finish stores the report",
+                    job.problem_ref,
+                )
+                return
