@@ -1,8 +1,11 @@
 """``dynatrace-agent serve``: the webhook intake, investigation workers and Alerts page.
 
 ``--demo`` needs no credentials: investigations run against the in-process simulator, a
-webhook secret is generated if none is configured, and the store is a fresh temporary
-SQLite file unless ``DT_AGENT_DB`` is set.
+webhook secret is generated if none is configured (and only a generated one is printed),
+and the store is a fresh temporary SQLite file unless ``DT_AGENT_DB`` is set.
+Investigations run in worker processes (``investigation_processes``, 2 by default) so the
+intake's event loop stays responsive; the HTTP protocol closes connections whose headers
+do not arrive within ``header_timeout_s``.
 """
 
 from __future__ import annotations
@@ -14,11 +17,17 @@ import os
 import secrets
 import sys
 import tempfile
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
+
+from dynatrace_agent.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from dynatrace_agent.webhook.config import WebhookConfig
+    from dynatrace_agent.webhook.dispatch import InvestigationRunner
 
 __all__ = ["register"]
 
@@ -28,13 +37,19 @@ def register(subparsers: Any) -> None:
         "serve",
         help="receive Dynatrace problem notifications, investigate them, show the Alerts page",
         description=(
-            "Run the webhook service: POST /webhooks/dynatrace/<secret>, /alerts, /api/alerts, /healthz."
+            "Run the webhook service: POST /webhooks/dynatrace/<secret>, /alerts, /api/alerts, /healthz. "
+            "Listening on a non-loopback address needs DT_AGENT_ADMIN_TOKEN (or --insecure-no-auth)."
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     parser.add_argument("--config", metavar="FILE", help="TOML configuration (default: $DT_AGENT_CONFIG)")
     parser.add_argument("--demo", action="store_true", help="investigate against the bundled simulator")
+    parser.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        help="allow a non-loopback address without DT_AGENT_ADMIN_TOKEN (anyone reaching it sees all alerts)",
+    )
     parser.set_defaults(handler=_serve)
 
 
@@ -47,15 +62,18 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _demo_client_factory() -> Any:
-    from dynatrace_agent.client import DynatraceClient
-    from dynatrace_agent.simulator import SimulatorOptions, simulator_settings, simulator_transport
+class DemoClientFactory:
+    """Clients of the bundled simulator (a class, so investigation worker processes can build it)."""
 
-    def build(environment: str | None) -> Any:
+    def __call__(self, environment: str | None) -> Any:
+        from dynatrace_agent.client import DynatraceClient
+        from dynatrace_agent.simulator import SimulatorOptions, simulator_settings, simulator_transport
+
         options = SimulatorOptions()
         return DynatraceClient(simulator_settings(options), transport=simulator_transport(None, options))
 
-    return build
+    def default_environment(self) -> str:
+        return "simulator"
 
 
 def _demo_problem() -> str:
@@ -67,38 +85,53 @@ def _demo_problem() -> str:
         return "P-1"
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+@dataclass
+class ServePlan:
+    """Everything ``serve`` decided before starting uvicorn (built apart so it can be tested)."""
 
-    from dynatrace_agent.webhook.app import create_app
+    config: WebhookConfig
+    runner: InvestigationRunner
+    lines: list[str] = field(default_factory=list)
+
+
+def plan(args: argparse.Namespace) -> ServePlan:
+    """Load the configuration, refuse unsafe setups, choose the runner, compose the banner.
+
+    Raises ``ConfigurationError`` for a non-loopback address without an admin token (unless
+    ``--insecure-no-auth``). Only secrets this command generated itself are printed.
+    """
     from dynatrace_agent.webhook.config import Integration, load_webhook_config
-    from dynatrace_agent.webhook.dispatch import (
-        InProcessRunner,
-        InvestigationRunner,
-        LangGraphServerRunner,
-        settings_client_factory,
-    )
+    from dynatrace_agent.webhook.dispatch import InProcessRunner, LangGraphServerRunner
+    from dynatrace_agent.webhook.process_runner import ProcessPoolRunner, RunnerSpec
 
     config = load_webhook_config(config_path=args.config, require_integrations=not args.demo)
+    if config.admin_token is None and not _is_loopback(args.host) and not args.insecure_no_auth:
+        raise ConfigurationError(
+            f"refusing to listen on {args.host} without DT_AGENT_ADMIN_TOKEN: the Alerts page and API "
+            "would be open to anyone who can reach it. Set DT_AGENT_ADMIN_TOKEN (at least 16 characters), "
+            "listen on 127.0.0.1 behind a reverse proxy, or pass --insecure-no-auth to accept the risk."
+        )
     base = f"http://{args.host}:{args.port}"
+    generated: str | None = None
     runner: InvestigationRunner
+    spec: RunnerSpec | None = None
     if args.demo:
         if not config.integrations:
+            generated = secrets.token_urlsafe(24)
             config = replace(
                 config,
                 integrations=(
-                    Integration(
-                        name="demo",
-                        environment="simulator",
-                        webhook_secret=SecretStr(secrets.token_urlsafe(24)),
-                    ),
+                    Integration(name="demo", environment="simulator", webhook_secret=SecretStr(generated)),
                 ),
             )
         if not os.environ.get("DT_AGENT_DB"):
             config = replace(
                 config, database=str(Path(tempfile.mkdtemp(prefix="dt-agent-demo-")) / "alerts.sqlite3")
             )
-        runner = InProcessRunner(config.graph, _demo_client_factory(), context_ref=config.context)
+        spec = RunnerSpec(
+            config.graph, config.context, "dynatrace_agent.commands.serve:DemoClientFactory", ()
+        )
+        runner = InProcessRunner(config.graph, DemoClientFactory(), context_ref=config.context)
     elif config.runner == "langgraph":
         assert config.langgraph_url is not None
         runner = LangGraphServerRunner(
@@ -106,33 +139,58 @@ def _serve(args: argparse.Namespace) -> int:
         )
     else:
         from dynatrace_agent.settings import load_settings
+        from dynatrace_agent.webhook.dispatch import SettingsClientFactory
 
         load_settings(config_path=args.config)  # fail now, not at the first investigation
-        runner = InProcessRunner(
-            config.graph, settings_client_factory(args.config), context_ref=config.context
+        spec = RunnerSpec(
+            config.graph,
+            config.context,
+            "dynatrace_agent.webhook.dispatch:SettingsClientFactory",
+            (args.config,),
         )
+        runner = InProcessRunner(config.graph, SettingsClientFactory(args.config), context_ref=config.context)
+    if spec is not None and config.investigation_processes > 0:
+        runner = ProcessPoolRunner(spec, processes=config.investigation_processes)
 
-    app = create_app(config, runner=runner)
     store = "PostgreSQL" if config.is_postgres else config.database
-    print(f"dynatrace-agent webhook service on {base} (store: {store})", file=sys.stderr)
+    lines = [f"dynatrace-agent webhook service on {base} (store: {store})"]
     for integration in config.integrations:
-        secret = integration.webhook_secret.get_secret_value() if args.demo else "<webhook_secret>"
-        print(f"  integration {integration.name!r}: POST {base}/webhooks/dynatrace/{secret}", file=sys.stderr)
-    print(f"  Alerts page: {base}/alerts", file=sys.stderr)
+        shown = generated if generated is not None and integration.name == "demo" else "<webhook_secret>"
+        lines.append(f"  integration {integration.name!r}: POST {base}/webhooks/dynatrace/{shown}")
+    lines.append(f"  Alerts page: {base}/alerts")
     if args.demo:
         sample = {"problemId": _demo_problem(), "state": "OPEN", "title": "Demo problem"}
-        secret = config.integrations[0].webhook_secret.get_secret_value()
-        print(
+        target = generated if generated is not None else "<webhook_secret>"
+        lines.append(
             f"  try: curl -X POST -H 'Content-Type: application/json' -d '{json.dumps(sample)}' "
-            f"{base}/webhooks/dynatrace/{secret}",
-            file=sys.stderr,
+            f"{base}/webhooks/dynatrace/{target}"
         )
     if config.admin_token is None and not _is_loopback(args.host):
-        print(
-            "warning: the Alerts page and API are open to anyone who can reach this address; "
-            "set DT_AGENT_ADMIN_TOKEN",
-            file=sys.stderr,
+        lines.append(
+            "warning: --insecure-no-auth: the Alerts page and API are open to anyone who can reach "
+            "this address; set DT_AGENT_ADMIN_TOKEN"
         )
+    return ServePlan(config, runner, lines)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from dynatrace_agent.webhook.app import create_app
+    from dynatrace_agent.webhook.timeouts import header_timeout_protocol
+
+    served = plan(args)
+    app = create_app(served.config, runner=served.runner)
+    for line in served.lines:
+        print(line, file=sys.stderr)
     # The access log would print webhook secrets (they are in the path): keep it off.
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info")
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_level="info",
+        http=header_timeout_protocol(served.config.header_timeout_s),
+        timeout_keep_alive=5,
+    )
     return 0

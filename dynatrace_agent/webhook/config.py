@@ -88,7 +88,7 @@ class WebhookConfig:
     session_ttl_s: float = 8 * 3600.0
     header_timeout_s: float = 10.0
     body_timeout_s: float = 30.0
-    investigation_processes: int = 0
+    investigation_processes: int = 2
 
     @property
     def is_postgres(self) -> bool:
