@@ -252,7 +252,7 @@ def error_for_response(response: httpx.Response, op: Operation) -> DynatraceAPIE
         )
     if status >= 500:
         return ServerError(
-            f"Dynatrace answered {status} while {op.what} ({said}) after every retry; the service may be "
+            f"Dynatrace answered {status} while {op.what} ({said}); the service may be "
             "degraded, try again later.",
             **common,
         )

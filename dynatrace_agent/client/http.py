@@ -30,20 +30,26 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=30.0, pool=60.0)
 class RetryPolicy:
     """When and how long to wait before sending a request again.
 
-    Retried: 429, 502, 503, 504 and connection errors (every call this package makes is a
-    read, so a repeat is harmless). ``Retry-After`` (or Grail's ``retryAfterSeconds``) is
-    honoured exactly; otherwise the wait is ``backoff_base_s * 2**(n-1)`` capped at
-    ``backoff_max_s`` with up to ``jitter`` (a fraction) taken off at random so that parallel
-    callers spread out. At most ``max_attempts`` sends, and no wait that would end after
-    ``max_total_s`` since the first send. ``sleep`` and ``rand`` are injectable for tests.
+    The budget is time, not a count: a degraded tenant often answers 503 for several seconds,
+    and four quick sends over two seconds gave up on outages that end in ten. Retried while
+    the budget lasts: 429, 502, 503, 504 and connection errors (every call this package makes
+    is a read, so a repeat is harmless). A 500 usually means the request itself hit a bug, so
+    it is retried only ``retry_500_times`` (once) and only for idempotent methods (GET, HEAD).
+    ``Retry-After`` (or Grail's ``retryAfterSeconds``) is honoured exactly; otherwise the
+    wait is ``backoff_base_s * 2**(n-1)`` capped at ``backoff_max_s`` with up to ``jitter``
+    (a fraction) taken off at random so that parallel callers spread out. No wait that would
+    end after ``max_total_s`` since the first send, and at most ``max_attempts`` sends as a
+    backstop. The error raised at the end says how many sends over how long, or why none was
+    repeated. ``sleep`` and ``rand`` are injectable for tests.
     """
 
-    max_attempts: int = 4
+    max_attempts: int = 12
     backoff_base_s: float = 0.5
-    backoff_max_s: float = 10.0
-    max_total_s: float = 60.0
+    backoff_max_s: float = 8.0
+    max_total_s: float = 30.0
     jitter: float = 0.5
     retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    retry_500_times: int = 1
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
     rand: Callable[[], float] = field(default=random.random, repr=False)
 
@@ -51,6 +57,15 @@ class RetryPolicy:
         """The wait after the ``attempt``-th failed send (1-based), with jitter."""
         raw = min(self.backoff_max_s, self.backoff_base_s * 2 ** max(0, attempt - 1))
         return float(raw * (1.0 - self.jitter * self.rand()))
+
+
+def _noted(error: DynatraceAPIError, note: str) -> DynatraceAPIError:
+    """``error`` with ``note`` (what the retries did) appended to its message."""
+    message = str(error).rstrip()
+    if message.endswith("."):
+        message = message[:-1]
+    error.args = (f"{message} {note}.", *error.args[1:])
+    return error
 
 
 class RequestAuth(Protocol):
@@ -112,6 +127,8 @@ class HttpCore:
         start = self.clock()
         attempt = 0
         reauthenticated = False
+        idempotent = method.upper() in ("GET", "HEAD")
+        server_errors = 0
         while True:
             attempt += 1
             request_headers = {"Accept": "application/json", **(headers or {})}
@@ -127,22 +144,54 @@ class HttpCore:
                 detail = str(exc) or type(exc).__name__
                 raise TransportError(
                     f"could not reach {httpx.URL(url).host} while {op.what} ({type(exc).__name__}: {detail}) "
-                    f"after {attempt} attempt(s); check the environment URL and the network, then retry."
+                    f"{self._tries(attempt, start)}; check the environment URL and the network, then retry."
                 ) from exc
             status = response.status_code
             if status == 401 and auth is not None and not reauthenticated and await auth.refresh():
                 reauthenticated = True  # one fresh credential, not counted as a retry
                 attempt -= 1
                 continue
+            note = ""
             if status in policy.retry_statuses:
                 wait = retry_after_seconds(response)
                 delay = wait if wait is not None else policy.backoff(attempt)
                 if self._may_retry(attempt, delay, start):
                     await policy.sleep(delay)
                     continue
+                if wait is not None and (self.clock() - start) + wait > policy.max_total_s:
+                    note = (
+                        f"({self._tries(attempt, start)}; Dynatrace asked to wait {wait:.0f} s more, "
+                        f"beyond the {policy.max_total_s:.0f} s retry budget)"
+                    )
+                else:
+                    note = (
+                        f"({self._tries(attempt, start)}, the whole {policy.max_total_s:.0f} s retry budget)"
+                    )
+            elif status == 500:
+                if idempotent and server_errors < policy.retry_500_times:
+                    server_errors += 1
+                    delay = policy.backoff(attempt)
+                    if self._may_retry(attempt, delay, start):
+                        await policy.sleep(delay)
+                        continue
+                if not idempotent:
+                    note = (
+                        f"(not retried: a 500 is repeated only for GET requests, this was {method.upper()})"
+                    )
+                else:
+                    note = (
+                        f"({self._tries(attempt, start)}; a 500 is retried {policy.retry_500_times} time(s))"
+                    )
             if 200 <= status < 300:
                 return response
-            raise (error_mapper or (lambda r: error_for_response(r, op)))(response)
+            error = (error_mapper or (lambda r: error_for_response(r, op)))(response)
+            raise _noted(error, note) if note else error
+
+    def _tries(self, attempt: int, start: float) -> str:
+        elapsed = self.clock() - start
+        if attempt == 1:
+            return "sent once"
+        return f"sent {attempt} times over {elapsed:.1f} s"
 
     def _may_retry(self, attempt: int, delay: float, start: float) -> bool:
         policy = self.retry

@@ -47,6 +47,10 @@ class Sleeps:
     async def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
 
+    def now(self) -> float:
+        """A clock that moves only while "sleeping": retry budgets are spent in simulated time."""
+        return float(sum(self.calls))
+
 
 @pytest.fixture
 def sleeps() -> Sleeps:
@@ -66,12 +70,16 @@ def router() -> Iterator[respx.MockRouter]:
 
 
 @pytest.fixture
-def make_client(router: respx.MockRouter, retry: RetryPolicy) -> Callable[..., DynatraceClient]:
+def make_client(
+    router: respx.MockRouter, retry: RetryPolicy, sleeps: Sleeps
+) -> Callable[..., DynatraceClient]:
     def build(settings: EnvironmentSettings | None = None, **kwargs: Any) -> DynatraceClient:
         kwargs.setdefault("retry", retry)
-        return DynatraceClient(
+        client = DynatraceClient(
             settings or make_settings(), transport=httpx.MockTransport(router.async_handler), **kwargs
         )
+        client._core.clock = sleeps.now
+        return client
 
     return build
 

@@ -50,28 +50,66 @@ async def test_gateway_errors_back_off_exponentially_then_raise(
 ) -> None:
     route = router.get(ENTITY).mock(return_value=httpx.Response(status, json={"error": {"message": "busy"}}))
     async with make_client() as client:
-        with pytest.raises(ServerError, match=str(status)):
+        with pytest.raises(ServerError, match=str(status)) as info:
             await client.environment.get_entity("HOST-1")
-    assert route.call_count == 4  # max_attempts
-    assert sleeps.calls == [0.5, 1.0, 2.0]
+    # the budget is time: 0.5+1+2+4+8+8 = 23.5 s; one more 8 s wait would end after 30 s
+    assert sleeps.calls == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    assert route.call_count == 7
+    assert "sent 7 times over 23.5 s, the whole 30 s retry budget" in str(info.value)
+    assert "after every retry" not in str(info.value)
 
 
-async def test_500_and_400_are_not_retried(
+async def test_five_503s_in_a_row_do_not_abort_the_call(
     router: respx.MockRouter, make_client: Callable[..., DynatraceClient], sleeps: Sleeps
 ) -> None:
-    route = router.get(ENTITY).mock(side_effect=[httpx.Response(500), httpx.Response(400)])
+    busy = httpx.Response(503, json={"error": {"message": "busy"}})
+    route = router.get(ENTITY).mock(side_effect=[busy] * 5 + [OK])
     async with make_client() as client:
-        with pytest.raises(ServerError):
+        assert (await client.environment.get_entity("HOST-1"))["entityId"] == "HOST-1"
+    assert route.call_count == 6 and sum(sleeps.calls) == 15.5
+
+
+async def test_a_500_is_retried_once_for_reads_and_says_so(
+    router: respx.MockRouter, make_client: Callable[..., DynatraceClient], sleeps: Sleeps
+) -> None:
+    route = router.get(ENTITY).mock(side_effect=[httpx.Response(500), OK])
+    async with make_client() as client:
+        assert (await client.environment.get_entity("HOST-1"))["entityId"] == "HOST-1"
+    assert route.call_count == 2 and sleeps.calls == [0.5]
+
+    route.side_effect = [httpx.Response(500), httpx.Response(500), OK]
+    async with make_client() as client:
+        with pytest.raises(ServerError) as info:
             await client.environment.get_entity("HOST-1")
+    assert "sent 2 times" in str(info.value) and "a 500 is retried 1 time(s)" in str(info.value)
+
+
+async def test_a_500_on_a_post_is_not_retried_and_says_why(
+    router: respx.MockRouter, make_client: Callable[..., DynatraceClient], sleeps: Sleeps
+) -> None:
+    router.post(SSO).mock(return_value=token_response())
+    route = router.post(f"{QUERY}/query:execute").mock(return_value=httpx.Response(500))
+    async with make_client() as client:
+        with pytest.raises(ServerError) as info:
+            await client.grail.query("fetch logs", scopes=["storage:logs:read"])
+    assert route.call_count == 1 and sleeps.calls == []
+    assert "not retried: a 500 is repeated only for GET requests, this was POST" in str(info.value)
+
+
+async def test_400_is_not_retried(
+    router: respx.MockRouter, make_client: Callable[..., DynatraceClient], sleeps: Sleeps
+) -> None:
+    route = router.get(ENTITY).mock(side_effect=[httpx.Response(400)])
+    async with make_client() as client:
         with pytest.raises(BadRequestError):
             await client.environment.get_entity("HOST-1")
-    assert route.call_count == 2
+    assert route.call_count == 1
     assert sleeps.calls == []
 
 
 async def test_jitter_shortens_waits_within_bounds(router: respx.MockRouter, sleeps: Sleeps) -> None:
     router.get(ENTITY).mock(return_value=httpx.Response(503))
-    policy = RetryPolicy(sleep=sleeps, rand=lambda: 1.0, jitter=0.5)
+    policy = RetryPolicy(sleep=sleeps, rand=lambda: 1.0, jitter=0.5, max_attempts=4)
     async with DynatraceClient(
         make_settings(), transport=httpx.MockTransport(router.async_handler), retry=policy
     ) as client:
@@ -87,7 +125,8 @@ async def test_connection_errors_are_retried_then_reported_without_a_traceback_w
     async with make_client() as client:
         with pytest.raises(TransportError) as info:
             await client.environment.get_entity("HOST-1")
-    assert route.call_count == 4
+    assert route.call_count == 7
+    assert "sent 7 times over 23.5 s" in str(info.value)
     assert "abc12345.live.dynatrace.com" in str(info.value)
     assert "connection refused" in str(info.value)
 
@@ -113,6 +152,7 @@ async def test_retry_after_longer_than_the_total_budget_gives_up_at_once(
             await client.environment.get_entity("HOST-1")
     assert route.call_count == 1 and sleeps.calls == []
     assert info.value.retry_after == 120.0
+    assert "asked to wait 120 s more, beyond the 30 s retry budget" in str(info.value)
 
 
 async def test_total_time_bounds_the_retries(router: respx.MockRouter, sleeps: Sleeps) -> None:
