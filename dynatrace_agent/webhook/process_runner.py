@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import multiprocessing
+import os
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +48,14 @@ class RunnerSpec:
 _worker: dict[str, Any] = {}
 
 
+#: Investigation workers run at lower CPU priority: on a busy machine the intake (and the
+#: Alerts page) get the CPU first, and investigations take what is left.
+WORKER_NICENESS = 10
+
+
 def _init_worker(spec: RunnerSpec) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(WORKER_NICENESS)
     _worker["runner"] = spec.build()
     _worker["loop"] = asyncio.new_event_loop()
 

@@ -5,13 +5,21 @@ loopback (SQLite store, ``synchronous=FULL``: every acknowledged notification is
 and drives it with ``wrk`` and a Lua script POSTing varied notifications (new problems,
 updates, redeliveries, resolutions); it reports sustained requests/s and the p99 latency.
 
+``python -m evals.bench.bench_webhook intake`` measures intake latency while real
+investigations run: the same wrk load at 8 connections three times in one run, (1) with no
+investigations (the baseline), (2) with the real investigation graph against the in-process
+simulator in worker processes (what ``serve`` does), (3) with the same investigations on
+the intake's own event loop (how it was before). It prints p50/p99 of each, the ratio of
+each p99 to the baseline's, and how many investigations finished during the window.
+
 ``python -m evals.bench.bench_webhook crash`` loads the service, kills it with SIGKILL
 mid-load, restarts it on the same store and checks that every acknowledged notification is
-stored and that every OPEN problem ends with exactly one finished investigation (runs that
-were in flight at the kill are run again: at-least-once, reported as ``reruns``).
+stored and that every OPEN problem ends with exactly one finished report. The stand-in
+graph logs each run's start and end, so runs cut short by the kill are counted: ``reruns``
+is runs started beyond one per problem, and no problem may have used an attempt for it.
 
-Investigations run a small stand-in graph (``graph`` below, ~20 ms per run) so the
-benchmark measures intake and queueing, not a model.
+``throughput`` and ``crash`` use a small stand-in graph (``graph`` below, ~20 ms per run),
+so they measure intake and queueing, not an investigation.
 """
 
 from __future__ import annotations
@@ -54,12 +62,18 @@ class BenchState(TypedDict, total=False):
     report: dict[str, Any]
 
 
-async def _investigate(state: BenchState, runtime: Runtime[BenchContext]) -> dict[str, Any]:
-    await asyncio.sleep(0.02)
+def _log_run(event: str, problem: str) -> None:
     log = os.environ.get("DT_BENCH_RUN_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as fh:
-            fh.write(state["problem"] + "\n")
+            fh.write(f"{event} {problem}\n")
+            fh.flush()
+
+
+async def _investigate(state: BenchState, runtime: Runtime[BenchContext]) -> dict[str, Any]:
+    _log_run("start", state["problem"])
+    await asyncio.sleep(float(os.environ.get("DT_BENCH_RUN_S", "0.02")))
+    _log_run("end", state["problem"])
     return {"report": {"problem": state["problem"], "markdown": f"# {state['problem']}\n\nbench report"}}
 
 
@@ -70,18 +84,42 @@ _builder.add_edge("investigate", END)
 graph = _builder.compile()
 
 
+class _DemoProblemGraph:
+    """The real investigation graph, always asked about the simulator's demo problem.
+
+    The load creates thousands of problems the simulator does not know; each of their
+    investigations runs the full graph on the demo incident instead, so the CPU and I/O of
+    every run are those of a real investigation.
+    """
+
+    async def ainvoke(self, state: dict[str, Any], **kwargs: Any) -> Any:
+        from dynatrace_agent.commands.serve import _demo_problem
+        from graphs.investigation.graph import graph as investigation
+
+        _log_run("start", state["problem"])
+        result = await investigation.ainvoke({"problem": _demo_problem()}, **kwargs)
+        _log_run("end", state["problem"])
+        return result
+
+
+demo_graph = _DemoProblemGraph()
+
+
 # -- the service under test ---------------------------------------------------------------
 
 
-def _serve(db: str, port: int, lease_s: float) -> None:
+def _serve(db: str, port: int, lease_s: float, mode: str = "standin") -> None:
     import uvicorn
     from pydantic import SecretStr
 
+    from dynatrace_agent.commands.serve import DemoClientFactory
     from dynatrace_agent.webhook.app import create_app
     from dynatrace_agent.webhook.config import Integration, WebhookConfig
-    from dynatrace_agent.webhook.dispatch import InProcessRunner
+    from dynatrace_agent.webhook.dispatch import InProcessRunner, InvestigationRunner
+    from dynatrace_agent.webhook.process_runner import ProcessPoolRunner, RunnerSpec
     from dynatrace_agent.webhook.store import QueuePolicy
     from dynatrace_agent.webhook.store_sqlite import SQLiteStore
+    from dynatrace_agent.webhook.timeouts import header_timeout_protocol
 
     config = WebhookConfig(
         integrations=(Integration(name="bench", webhook_secret=SecretStr(SECRET)),),
@@ -89,22 +127,41 @@ def _serve(db: str, port: int, lease_s: float) -> None:
         lease_s=lease_s,
         poll_interval_s=0.2,
         cancel_on_resolve=False,
-        concurrency=4,
+        concurrency=4 if mode == "standin" else 2,
     )
-    runner = InProcessRunner(
-        "evals.bench.bench_webhook:graph",
-        lambda env: None,
-        context_ref="evals.bench.bench_webhook:BenchContext",
-    )
+    real_context = "graphs.investigation.context:InvestigationContext"
+    runner: InvestigationRunner
+    if mode == "real":  # what serve does: worker processes
+        spec = RunnerSpec(
+            "evals.bench.bench_webhook:demo_graph",
+            real_context,
+            "dynatrace_agent.commands.serve:DemoClientFactory",
+        )
+        runner = ProcessPoolRunner(spec, processes=config.investigation_processes)
+    elif mode == "real-inloop":  # the same investigations on the intake's event loop
+        runner = InProcessRunner(
+            "evals.bench.bench_webhook:demo_graph", DemoClientFactory(), context_ref=real_context
+        )
+    else:
+        runner = InProcessRunner(
+            "evals.bench.bench_webhook:graph",
+            lambda env: None,
+            context_ref="evals.bench.bench_webhook:BenchContext",
+        )
     store = SQLiteStore(
         db,
         policy=QueuePolicy(max_attempts=config.max_attempts, cancel_on_resolve=config.cancel_on_resolve),
         synchronous=os.environ.get("DT_BENCH_SYNCHRONOUS", "FULL"),
     )
-    app = create_app(
-        config, runner=runner, store=store, start_workers=os.environ.get("DT_BENCH_WORKERS", "1") == "1"
+    app = create_app(config, runner=runner, store=store, start_workers=mode != "none")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        access_log=False,
+        log_level="warning",
+        http=header_timeout_protocol(config.header_timeout_s),
     )
-    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
 
 def _free_port() -> int:
@@ -114,13 +171,19 @@ def _free_port() -> int:
 
 
 def _start(
-    db: str, port: int, *, lease_s: float = 60.0, run_log: str | None = None
+    db: str,
+    port: int,
+    *,
+    lease_s: float = 15.0,
+    run_log: str | None = None,
+    mode: str = "standin",
+    run_s: float = 0.02,
 ) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LANGSMITH_TRACING": "false"}
+    env = {**os.environ, "LANGSMITH_TRACING": "false", "DT_BENCH_RUN_S": str(run_s)}
     if run_log:
         env["DT_BENCH_RUN_LOG"] = run_log
     proc = subprocess.Popen(
-        [sys.executable, "-m", "evals.bench.bench_webhook", "_serve", db, str(port), str(lease_s)],
+        [sys.executable, "-m", "evals.bench.bench_webhook", "_serve", db, str(port), str(lease_s), mode],
         env=env,
         cwd=Path(__file__).resolve().parents[2],
     )
@@ -169,57 +232,122 @@ def _latency_ms(text: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def throughput(duration_s: int = 10, connections: int = 32, problems: int = 2000) -> dict[str, Any]:
-    """Sustained req/s and p99 of the intake under wrk; the store fsyncs every commit."""
+def _wrk(port: int, script: Path, duration_s: int, connections: int) -> dict[str, Any]:
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is not installed (Debian package 'wrk')")
+    out = subprocess.run(
+        [
+            wrk,
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration_s}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50_ms": _latency_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
+        "p99_ms": _latency_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def throughput(duration_s: int = 10, connections: int = 32, problems: int = 2000) -> dict[str, Any]:
+    """Sustained req/s and p99 of the intake under wrk; the store fsyncs every commit."""
     work = Path(tempfile.mkdtemp(prefix="dt-bench-"))
     port = _free_port()
     script = work / "notify.lua"
     script.write_text(_LUA % {"problems": problems, "secret": SECRET})
     proc = _start(str(work / "alerts.sqlite3"), port)
     try:
-        out = subprocess.run(
-            [
-                wrk,
-                "-t2",
-                f"-c{connections}",
-                f"-d{duration_s}s",
-                "--latency",
-                "-s",
-                str(script),
-                f"http://127.0.0.1:{port}",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        figures = _wrk(port, script, duration_s, connections)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _latency_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    p50 = _latency_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     with sqlite3.connect(work / "alerts.sqlite3") as conn:
         stored = conn.execute("SELECT COUNT(*) FROM notifications").fetchone()[0]
         dups = conn.execute("SELECT COALESCE(SUM(duplicate_count), 0) FROM alerts").fetchone()[0]
         alerts = conn.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
     shutil.rmtree(work, ignore_errors=True)
     return {
-        "requests": total,
-        "requests_per_s": rps,
-        "p50_ms": p50,
-        "p99_ms": p99,
-        "non_2xx": int(errors.group(1)) if errors else 0,
+        **figures,
         "alerts": alerts,
         "notifications_stored": stored,
         "duplicates": dups,
         "connections": connections,
         "duration_s": duration_s,
         "synchronous": "FULL",
+    }
+
+
+def _intake_under(mode: str, duration_s: int, connections: int, problems: int) -> dict[str, Any]:
+    """wrk against a service whose workers run ``mode`` (none, real, real-inloop)."""
+    import httpx
+
+    work = Path(tempfile.mkdtemp(prefix="dt-bench-intake-"))
+    port = _free_port()
+    script = work / "notify.lua"
+    script.write_text(_LUA % {"problems": problems, "secret": SECRET})
+    run_log = work / "runs.log"
+    db = str(work / "alerts.sqlite3")
+    proc = _start(db, port, run_log=str(run_log), mode=mode)
+    try:
+        if mode != "none":  # warm up: the first investigation starts the worker processes
+            body = {"pid": "-0_warmup", "state": "OPEN", "title": "warm-up"}
+            httpx.post(f"http://127.0.0.1:{port}/webhooks/dynatrace/{SECRET}", json=body, timeout=10)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and "end" not in (
+                run_log.read_text() if run_log.exists() else ""
+            ):
+                time.sleep(0.2)
+        before = _runs(run_log)
+        figures = _wrk(port, script, duration_s, connections)
+        after = _runs(run_log)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    shutil.rmtree(work, ignore_errors=True)
+    return {
+        "mode": mode,
+        **figures,
+        "investigations_finished_during_load": after["end"] - before["end"],
+        "investigations_started_during_load": after["start"] - before["start"],
+    }
+
+
+def _runs(run_log: Path) -> dict[str, int]:
+    counts = {"start": 0, "end": 0}
+    if run_log.exists():
+        for line in run_log.read_text().splitlines():
+            event = line.split(" ", 1)[0]
+            if event in counts:
+                counts[event] += 1
+    return counts
+
+
+def intake(duration_s: int = 10, connections: int = 8, problems: int = 2000) -> dict[str, Any]:
+    """Intake latency with no investigations, with real ones in worker processes, and on the loop."""
+    results = {
+        mode: _intake_under(mode, duration_s, connections, problems)
+        for mode in ("none", "real", "real-inloop")
+    }
+    base = results["none"]["p99_ms"]
+    for result in results.values():
+        result["p99_vs_baseline"] = round(result["p99_ms"] / base, 2) if base else None
+    return {
+        "connections": connections,
+        "duration_s": duration_s,
+        "target_p99_ms_with_investigations": 50,
+        **results,
     }
 
 
@@ -272,7 +400,8 @@ def crash(load_s: float = 4.0, problems: int = 400) -> dict[str, Any]:
     db, run_log = str(work / "alerts.sqlite3"), str(work / "runs.log")
     port = _free_port()
     acked: list[tuple[dict[str, Any], str]] = []
-    proc = _start(db, port, lease_s=2.0, run_log=run_log)
+    # runs of 0.5 s: long enough that the kill cuts some short
+    proc = _start(db, port, lease_s=2.0, run_log=run_log, run_s=0.5)
 
     async def scenario() -> int:
         stop_at = time.monotonic() + load_s
@@ -284,7 +413,7 @@ def crash(load_s: float = 4.0, problems: int = 400) -> dict[str, Any]:
     refused = asyncio.run(scenario())
     proc.wait()
     acked_at_kill = len(acked)
-    proc = _start(db, port, lease_s=2.0, run_log=run_log)
+    proc = _start(db, port, lease_s=2.0, run_log=run_log, run_s=0.5)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -302,14 +431,19 @@ def crash(load_s: float = 4.0, problems: int = 400) -> dict[str, Any]:
         stored = {(a, h) for a, h in conn.execute("SELECT alert_id, body_hash FROM notifications")}
         opened = {r[0] for r in conn.execute("SELECT id FROM alerts WHERE opened = 1")}
         inv = dict(conn.execute("SELECT alert_id, status FROM investigations").fetchall())
+        attempts = dict(conn.execute("SELECT alert_id, attempts FROM investigations").fetchall())
+        crashes = dict(conn.execute("SELECT alert_id, crashes FROM investigations").fetchall())
         refs = dict(conn.execute("SELECT alert_id, problem_ref FROM investigations").fetchall())
         reports = {r[0] for r in conn.execute("SELECT id FROM alerts WHERE report IS NOT NULL")}
     lost = [b for b, a in acked if (a, body_hash(b)) not in stored]
-    runs: dict[str, int] = {}
-    for line in Path(run_log).read_text().split():
-        runs[line] = runs.get(line, 0) + 1
+    starts: dict[str, int] = {}
+    ends: dict[str, int] = {}
+    for line in Path(run_log).read_text().splitlines():
+        event, _, problem = line.partition(" ")
+        target = starts if event == "start" else ends
+        target[problem] = target.get(problem, 0) + 1
     not_done = [a for a in opened if inv.get(a) != "done" or a not in reports]
-    never_run = [a for a in opened if runs.get(refs.get(a, ""), 0) == 0]
+    never_run = [a for a in opened if starts.get(refs.get(a, ""), 0) == 0]
     shutil.rmtree(work, ignore_errors=True)
     return {
         "acknowledged": len(acked),
@@ -320,26 +454,41 @@ def crash(load_s: float = 4.0, problems: int = 400) -> dict[str, Any]:
         "investigations_done": sum(s == "done" for s in inv.values()),
         "open_problems_not_done": len(not_done),
         "open_problems_never_run": len(never_run),
-        "graph_runs": sum(runs.values()),
-        "reruns": sum(n - 1 for n in runs.values() if n > 1),
-        "ok": not lost and not not_done and not never_run,
+        "runs_started": sum(starts.values()),
+        "runs_finished": sum(ends.values()),
+        "runs_cut_short_by_the_kill": sum(starts.values()) - sum(ends.values()),
+        "reruns": sum(n - 1 for n in starts.values() if n > 1),
+        "jobs_with_a_crash_counted": sum(1 for c in crashes.values() if c),
+        "attempts_used_beyond_one": sum(max(0, int(n) - 1) for n in attempts.values()),
+        "ok": not lost
+        and not not_done
+        and not never_run
+        and not any(int(n) > 1 for n in attempts.values())
+        and sum(n - 1 for n in starts.values() if n > 1) <= sum(starts.values()) - sum(ends.values()),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("what", choices=["throughput", "crash", "all", "_serve"])
+    parser.add_argument("what", choices=["throughput", "intake", "crash", "all", "_serve"])
     parser.add_argument("rest", nargs="*")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--json", metavar="OUT")
     args = parser.parse_args(argv)
     if args.what == "_serve":
-        _serve(args.rest[0], int(args.rest[1]), float(args.rest[2]))
+        _serve(
+            args.rest[0],
+            int(args.rest[1]),
+            float(args.rest[2]),
+            args.rest[3] if len(args.rest) > 3 else "standin",
+        )
         return 0
     results: dict[str, Any] = {}
     if args.what in ("throughput", "all"):
         results["throughput"] = throughput(args.duration, args.connections)
+    if args.what in ("intake", "all"):
+        results["intake"] = intake(args.duration, 8)
     if args.what in ("crash", "all"):
         results["crash"] = crash()
     text = json.dumps(results, indent=2)

@@ -103,3 +103,12 @@ def test_no_5xx_from_intake_pages_or_api(database: str, tmp_path: Any) -> None:
         get("/api/alerts")
     assert statuses.get(202, 0) > 0 and statuses.get(422, 0) > 0, statuses
     assert not any(code >= 500 for code in statuses), statuses
+
+
+def test_the_fuzz_benchmark_counts_statuses_and_finds_no_5xx(tmp_path: Any) -> None:
+    from evals.bench.bench_webhook_fuzz import run_store
+
+    result = run_store("sqlite", str(tmp_path / "bench.sqlite3"), bodies=150, seed=3, connections=4)
+    assert result["bodies"] == 150 and sum(result["intake_status"].values()) == 150
+    assert result["intake_status"].get(202, 0) > 0 and result["intake_status"].get(422, 0) > 0
+    assert result["5xx"] == 0 and result["javascript_links"] == 0
