@@ -26,6 +26,11 @@ runner = "inprocess"            # or "langgraph"
 graph = "graphs.investigation.graph:graph"
 langgraph_url = "http://127.0.0.1:2024"
 multitask_strategy = "reject"   # or "enqueue"
+investigation_processes = 2     # worker processes for in-process investigations (0: on the event loop)
+lease_s = 15                    # renewed every lease_s/3 while a run goes on
+session_ttl_s = 28800           # Alerts page sign-in lifetime
+header_timeout_s = 10           # request headers must arrive within this, else 408
+body_timeout_s = 30             # the request body likewise
 ```
 """
 
