@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from dynatrace_agent.webhook.safety import BodyRejected, check_body, safe_url
+from dynatrace_agent.webhook.safety import BodyRejected, check_body, displayable, safe_url
 
 __all__ = [
     "ImpactedEntity",
@@ -203,7 +203,9 @@ def _maybe_json(value: Any) -> Any:
     """Templates sometimes quote JSON placeholders: decode a string that holds JSON."""
     if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
         try:
-            return json.loads(value)
+            # what the embedded text holds gets the same repairs as a stored value: no NaN,
+            # no integers beyond 64 bits, no lone surrogates, bounded depth
+            return displayable(json.loads(value))
         except (ValueError, RecursionError):
             return value
     return value

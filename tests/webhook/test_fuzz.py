@@ -36,6 +36,10 @@ HOSTILE_TOKENS = [
     '"javascript:alert(document.domain)"',
     '"<script>alert(1)</script>"',
     '"https://ok.example/p"',
+    # JSON inside a string field (classic ProblemDetailsJSON): decoded by the parser later
+    json.dumps('{"rankedImpacts":[{"entityId":"\\ud800","entityName":NaN}],"startTime":' + "9" * 400 + "}"),
+    json.dumps('{"impactedEntities":' + "[" * 700 + "1" + "]" * 700 + "}"),
+    json.dumps('[{"key":"\\udfff","value":Infinity}]'),
 ]
 _HREF_JS = re.compile(r"href=\"\s*javascript:", re.I)
 
@@ -48,7 +52,19 @@ def hostile_bodies(draw: st.DrawFn) -> bytes:
     body.update(draw(st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=4)))
     slots = draw(
         st.lists(
-            st.sampled_from(["title", "ProblemURL", "ProblemStartTime", "tags", "zz", "\\ud800"]), max_size=3
+            st.sampled_from(
+                [
+                    "title",
+                    "ProblemURL",
+                    "ProblemStartTime",
+                    "tags",
+                    "ProblemDetailsJSON",
+                    "ImpactedEntities",
+                    "zz",
+                    "\\ud800",
+                ]
+            ),
+            max_size=3,
         )
     )
     text = json.dumps(body)[:-1]

@@ -240,3 +240,19 @@ def test_an_empty_admin_token_is_an_error_not_unset() -> None:
     with pytest.raises(ConfigurationError, match="set but empty"):
         load_webhook_config(env={**env, "DT_AGENT_ADMIN_TOKEN": "   "})
     assert load_webhook_config(env={"DT_WEBHOOK_SECRET": SECRET}).admin_token is None
+
+
+async def test_hostile_values_inside_embedded_problem_json_are_repaired(
+    service: tuple[Any, httpx.AsyncClient],
+) -> None:
+    """Classic templates quote ProblemDetailsJSON: its decoded content gets the same repairs."""
+    _, client = service
+    details = '{"startTime":' + "9" * 400 + ',"rankedImpacts":[{"entityId":"\\ud800","entityName":NaN}]}'
+    body = {"PID": "-9_3V2", "State": "OPEN", "ProblemDetailsJSON": details}
+    response = await notify(client, body)
+    assert response.status_code == 202, response.text
+    alert_id = response.json()["alert_id"]
+    for path in (f"/alerts/{alert_id}", f"/api/alerts/{alert_id}"):
+        assert (await client.get(path)).status_code == 200
+    detail = (await client.get(f"/api/alerts/{alert_id}")).json()
+    assert detail["problem_start_ms"] is None
