@@ -442,6 +442,12 @@ class Dispatcher:
                 "" if wrote else " (another run had already stored a report; kept that one)",
             )
         except asyncio.CancelledError:
+            # The service is stopping: hand the job back now (no attempt, no crash counted)
+            # rather than leave it to its lease.
+            renew.cancel()
+            with contextlib.suppress(Exception):
+                await self.store.release(alert_id=job.alert_id, worker=worker, now=self.clock())
+            log.info("investigation of %s interrupted by shutdown; queued again", job.problem_ref)
             raise
         except Exception as exc:
             renew.cancel()

@@ -470,6 +470,17 @@ class SqlCore:
         ).fetchone()
         return row is not None
 
+    def release(self, conn: Connection, *, alert_id: str, worker: str, now: float) -> bool:
+        """Give a job back unfinished (the service is stopping): queued again, nothing counted."""
+        row = self._x(
+            conn,
+            "UPDATE investigations SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL,"
+            " next_attempt_at = ? WHERE alert_id = ? AND lease_owner = ? AND status = 'running'"
+            " RETURNING alert_id",
+            (now, alert_id, worker),
+        ).fetchone()
+        return row is not None
+
     # -- sessions ----------------------------------------------------------------------
 
     def create_session(self, conn: Connection, *, id_hash: str, now: float, expires_at: float) -> None:
@@ -629,6 +640,9 @@ class SqlBackedStore:
                 c, alert_id=alert_id, worker=worker, now=now, report=report, summary=summary
             )
         )
+
+    async def release(self, *, alert_id: str, worker: str, now: float) -> bool:
+        return await self._write(lambda c: self._core.release(c, alert_id=alert_id, worker=worker, now=now))
 
     async def create_session(self, *, id_hash: str, now: float, expires_at: float) -> None:
         await self._write(

@@ -175,3 +175,45 @@ async def test_in_process_runner_needs_a_report() -> None:
     )
     with pytest.raises(RunnerError, match="without a 'report'"):
         await runner.run(problem_id="P-1", environment="prod", alert_id="a")
+
+
+async def test_a_stopping_service_hands_its_running_job_back_without_using_anything(tmp_path: Path) -> None:
+    store = await _store(tmp_path)
+    alert_id = await _open_problem(store, "SLOW-1")
+    dispatcher = Dispatcher(store, make_runner(), concurrency=1, poll_interval_s=0.02, lease_s=30)
+    dispatcher.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + 5
+        while dispatcher.running == 0:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.01)
+    finally:
+        await dispatcher.stop()
+    alert = await store.get_alert(alert_id)
+    assert alert is not None
+    assert (alert.investigation_status, alert.investigation_attempts, alert.investigation_crashes) == (
+        "queued",
+        0,
+        0,
+    )
+    # claimable at once by the next instance, not only after the 30 s lease
+    job = await store.claim(worker="next", now=__import__("time").time(), lease_s=5)
+    assert job is not None and job.attempts == 1
+    await store.close()
+
+
+async def test_a_lost_lease_is_logged_and_the_run_still_may_finish(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await _store(tmp_path)
+    alert_id = await _open_problem(store, "SLOW-2")
+    dispatcher = Dispatcher(store, make_runner(), concurrency=1, poll_interval_s=0.02, lease_s=0.3)
+    job = await store.claim(worker="mine", now=__import__("time").time(), lease_s=0.3)
+    assert job is not None
+    await store.claim(worker="thief", now=__import__("time").time() + 1, lease_s=60)  # took it over
+    with caplog.at_level("WARNING", logger="dynatrace_agent.webhook"):
+        assert await dispatcher.run_job(job, "mine") == "done"
+    assert any("was taken over" in r.getMessage() for r in caplog.records)
+    alert = await store.get_alert(alert_id)
+    assert alert is not None and alert.investigation_status == "done" and alert.report is not None
+    await store.close()

@@ -178,3 +178,35 @@ async def test_concurrent_notifications_make_one_alert_and_one_job(database: str
     finally:
         for s in stores:
             await s.close()
+
+
+async def test_a_database_made_by_the_previous_version_is_migrated(tmp_path: Path) -> None:
+    import re
+    import sqlite3
+
+    from dynatrace_agent.webhook.store_sql import SCHEMA_SQLITE
+
+    old = re.sub(r",\s*notes TEXT NOT NULL DEFAULT '\[\]',\s*report_summary TEXT", "", SCHEMA_SQLITE)
+    old = re.sub(r",\s*crashes INTEGER NOT NULL DEFAULT 0", "", old)
+    old = re.sub(
+        r"CREATE TABLE IF NOT EXISTS sessions.*?;\s*CREATE INDEX IF NOT EXISTS sessions_expiry[^;]*;",
+        "",
+        old,
+        flags=re.S,
+    )
+    assert "notes" not in old and "crashes" not in old and "sessions" not in old
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(old)
+    store = await _open(str(path))
+    try:
+        a = await ingest(store, {**OPEN, "url": "javascript:x"})
+        job = await store.claim(worker="w", now=2000.0, lease_s=5)
+        assert job is not None
+        assert await store.complete(alert_id=a.alert_id, worker="w", now=2001.0, report={}, summary={"x": 1})
+        await store.create_session(id_hash="h", now=2001.0, expires_at=3000.0)
+        assert await store.session_valid(id_hash="h", now=2002.0)
+        alert = await store.get_alert(a.alert_id)
+        assert alert is not None and alert.notes and alert.report_summary == {"x": 1}
+    finally:
+        await store.close()
