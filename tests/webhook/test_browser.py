@@ -88,6 +88,8 @@ def test_login_list_groups_and_detail_in_chromium(server: str) -> None:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
         try:
             page = browser.new_page()
+            console: list[str] = []
+            page.on("console", lambda message: console.append(message.text))
             page.goto(f"{server}/alerts")
             assert page.url.endswith("/login?next=/alerts")
             page.fill("#token", "wrong-token-000000000000")
@@ -109,5 +111,9 @@ def test_login_list_groups_and_detail_in_chromium(server: str) -> None:
             assert page.locator("table.history tr").count() == 2  # header + one notification
             assert page.inner_text(".report h2") == "Investigation of -5_1V2"
             assert page.locator(".report strong").inner_text() == "db-1"
+            # the Content-Security-Policy lets the page's own stylesheet apply and blocks nothing else
+            background = page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
+            assert background == "rgb(27, 42, 74)"
+            assert not [m for m in console if "Content Security Policy" in m], console
         finally:
             browser.close()
