@@ -3,7 +3,7 @@
 ``--demo`` needs no credentials: investigations run against the in-process simulator, a
 webhook secret is generated if none is configured (and only a generated one is printed),
 and the store is a fresh temporary SQLite file unless ``DT_AGENT_DB`` is set.
-Investigations run in worker processes (``investigation_processes``, 2 by default) so the
+Investigations run in worker processes (``investigation_processes``, CPU cores - 1) so the
 intake's event loop stays responsive; the HTTP protocol closes connections whose headers
 do not arrive within ``header_timeout_s``.
 """

@@ -26,7 +26,7 @@ runner = "inprocess"            # or "langgraph"
 graph = "graphs.investigation.graph:graph"
 langgraph_url = "http://127.0.0.1:2024"
 multitask_strategy = "reject"   # or "enqueue"
-investigation_processes = 2     # worker processes for in-process investigations (0: on the event loop)
+investigation_processes = 1     # worker processes (default: CPU cores - 1; 0: on the event loop)
 lease_s = 15                    # renewed every lease_s/3 while a run goes on
 session_ttl_s = 28800           # Alerts page sign-in lifetime
 header_timeout_s = 10           # request headers must arrive within this, else 408
@@ -93,7 +93,8 @@ class WebhookConfig:
     session_ttl_s: float = 8 * 3600.0
     header_timeout_s: float = 10.0
     body_timeout_s: float = 30.0
-    investigation_processes: int = 2
+    #: Worker processes for in-process investigations: one core is left to the intake.
+    investigation_processes: int = field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1))
 
     @property
     def is_postgres(self) -> bool:
