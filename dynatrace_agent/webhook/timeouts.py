@@ -19,7 +19,6 @@ what the proxy forwards.
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -115,11 +114,12 @@ class BodyTimeout:
             nonlocal deadline, body_done
             if body_done:
                 return await receive()
+            loop = asyncio.get_running_loop()
             if deadline is None:
-                deadline = time.monotonic() + self.timeout_s
-            remaining = deadline - time.monotonic()
+                deadline = loop.time() + self.timeout_s
             try:
-                message = await asyncio.wait_for(receive(), max(0.001, remaining))
+                async with asyncio.timeout_at(deadline):  # no extra task per read, unlike wait_for
+                    message = await receive()
             except TimeoutError:
                 raise _BodyTimedOut from None
             if message["type"] != "http.request" or not message.get("more_body", False):
