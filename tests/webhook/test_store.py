@@ -210,3 +210,21 @@ async def test_a_database_made_by_the_previous_version_is_migrated(tmp_path: Pat
         assert alert is not None and alert.notes and alert.report_summary == {"x": 1}
     finally:
         await store.close()
+
+
+async def test_sessions_and_release_on_both_stores(store: AlertStore) -> None:
+    await store.create_session(id_hash="a" * 64, now=100.0, expires_at=200.0)
+    await store.create_session(id_hash="b" * 64, now=100.0, expires_at=150.0)
+    assert await store.session_valid(id_hash="a" * 64, now=160.0)
+    assert not await store.session_valid(id_hash="b" * 64, now=160.0)  # expired
+    assert not await store.session_valid(id_hash="c" * 64, now=160.0)  # never existed
+    await store.delete_session(id_hash="a" * 64)
+    assert not await store.session_valid(id_hash="a" * 64, now=160.0)  # revoked
+
+    a = await ingest(store, OPEN)
+    job = await store.claim(worker="w1", now=1000.0, lease_s=60)
+    assert job is not None
+    assert not await store.release(alert_id=a.alert_id, worker="other", now=1001.0)
+    assert await store.release(alert_id=a.alert_id, worker="w1", now=1001.0)
+    again = await store.claim(worker="w2", now=1001.0, lease_s=60)
+    assert again is not None and (again.attempts, again.crashes) == (1, 0)
