@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal, Protocol
 
 from dynatrace_agent.webhook.payloads import Notification
-from dynatrace_agent.webhook.safety import displayable
+from dynatrace_agent.webhook.safety import MAX_DEPTH, displayable
 
 __all__ = [
     "Alert",
@@ -157,7 +157,8 @@ class Alert:
             data.pop("notifications")
             data.pop("report")
             data["has_report"] = self.report_at is not None
-        result: dict[str, Any] = displayable(data)
+        # bodies sit three levels down (notifications → [i] → body): room for their full depth
+        result: dict[str, Any] = displayable(data, max_depth=MAX_DEPTH + 4)
         return result
 
 

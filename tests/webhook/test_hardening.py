@@ -256,3 +256,13 @@ async def test_hostile_values_inside_embedded_problem_json_are_repaired(
         assert (await client.get(path)).status_code == 200
     detail = (await client.get(f"/api/alerts/{alert_id}")).json()
     assert detail["problem_start_ms"] is None
+
+
+async def test_a_body_at_the_depth_limit_comes_back_whole(service: tuple[Any, httpx.AsyncClient]) -> None:
+    _, client = service
+    depth = MAX_DEPTH - 1  # the body object itself is one level
+    raw = ('{"pid":"-9_4V2","state":"OPEN","x":' + "[" * depth + "1" + "]" * depth + "}").encode()
+    response = await client.post(URL, content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 202, response.text
+    body = (await client.get(f"/api/alerts/{response.json()['alert_id']}")).json()["notifications"][0]["body"]
+    assert body == json.loads(raw)
