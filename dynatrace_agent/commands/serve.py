@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import logging
 import os
 import secrets
 import sys
@@ -173,6 +174,25 @@ def plan(args: argparse.Namespace) -> ServePlan:
     return ServePlan(config, runner, lines)
 
 
+def configure_logging() -> None:
+    """Show the service's own messages (investigation started/finished/failed) on stderr.
+
+    uvicorn configures only its own loggers; without this, the INFO lines of
+    ``dynatrace_agent.webhook`` would be dropped and a finished investigation would leave no
+    trace in the server log. The format matches uvicorn's lines.
+    """
+    from uvicorn.logging import DefaultFormatter
+
+    logger = logging.getLogger("dynatrace_agent")
+    if not any(getattr(h, "_dt_agent_serve", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(DefaultFormatter("%(levelprefix)s %(message)s"))
+        handler._dt_agent_serve = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -180,6 +200,7 @@ def _serve(args: argparse.Namespace) -> int:
     from dynatrace_agent.webhook.timeouts import header_timeout_protocol
 
     served = plan(args)
+    configure_logging()
     app = create_app(served.config, runner=served.runner)
     for line in served.lines:
         print(line, file=sys.stderr)

@@ -455,6 +455,8 @@ class Dispatcher:
             message = (
                 f"timed out after {self.run_timeout_s:.0f} s"
                 if isinstance(exc, TimeoutError)
+                else str(exc)
+                if isinstance(exc, RunnerError)  # already says what failed
                 else f"{type(exc).__name__}: {exc}"
             )
             if permanent:

@@ -156,3 +156,23 @@ async def test_many_slow_connections_are_all_closed(server: int) -> None:
 
     answers = await asyncio.gather(*(slow() for _ in range(50)))
     assert all(a.startswith(b"HTTP/1.1 408") for a in answers)
+
+
+def test_the_service_log_shows_investigations_finishing(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from dynatrace_agent.commands.serve import configure_logging
+
+    logger = logging.getLogger("dynatrace_agent")
+    before = (list(logger.handlers), logger.level, logger.propagate)
+    try:
+        configure_logging()
+        configure_logging()  # idempotent: one handler, not two
+        logging.getLogger("dynatrace_agent.webhook").info("investigation of P-1 finished in 1.0 s")
+        err = capsys.readouterr().err
+        assert err.count("investigation of P-1 finished in 1.0 s") == 1
+        assert "INFO" in err
+    finally:
+        logger.handlers[:] = before[0]
+        logger.setLevel(before[1])
+        logger.propagate = before[2]
