@@ -14,8 +14,8 @@ DynatraceAgentError                      base of everything raised on purpose
 │   ├── NotFoundError                    404: no such problem/entity/SLO
 │   ├── BadRequestError                  400 that is not a DQL problem (bad selector, ...)
 │   ├── DQLSyntaxError                   400 from Grail with errorType and line/column
-│   ├── RateLimitedError                 429 still returned after every retry
-│   ├── ServerError                      5xx still returned after every retry
+│   ├── RateLimitedError                 429 still returned when the retry budget ran out
+│   ├── ServerError                      5xx after the retry budget (a 500: one retry, GETs only)
 │   └── QueryResultGoneError             410: a Grail request token expired
 ├── TransportError                       no HTTP answer at all (DNS, refused, reset, timeout)
 ├── QueryTimeoutError                    a Grail query did not finish within its deadline
