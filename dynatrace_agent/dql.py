@@ -54,6 +54,9 @@ __all__ = [
     "string_literal",
     "time_expression",
     "timeframe",
+    "uid",
+    "uid_eq",
+    "uid_in",
 ]
 
 
@@ -262,6 +265,23 @@ def timeframe(start: str | datetime = "now-2h", end: str | datetime | None = Non
     return Timeframe(start=start_expr, end=end_expr, text=text)
 
 
+_UID = re.compile(r"[0-9A-Fa-f]{1,32}\Z")
+
+
+def uid(value: str) -> Expr:
+    """``toUid("…")`` for a trace or span id (hex, up to 128 bits).
+
+    Grail stores ``trace.id`` and ``span.id`` as ``uid`` values: comparing them with a plain
+    string matches nothing on a real tenant, only a ``toUid`` value compares equal.
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if not _UID.match(text):
+        raise DQLValueError(
+            f"{value!r} is not a trace or span id; ids are hex, e.g. 4bf92f3577b34da6a3ce929d0e0e4736"
+        )
+    return Expr(f"toUid({string_literal(text.lower())})")
+
+
 # ---------------------------------------------------------------------------------------------
 # Expressions
 
@@ -318,6 +338,19 @@ def in_(name: str, values: Iterable[str | float | int]) -> Expr:
     return Expr(f"in({identifier(name)}, {{{', '.join(items)}}})")
 
 
+def uid_eq(name: str, value: str) -> Expr:
+    """``field == toUid("…")`` for a uid field (``trace.id``, ``span.id``)."""
+    return Expr(f"{identifier(name)} == {uid(value).text}")
+
+
+def uid_in(name: str, values: Iterable[str]) -> Expr:
+    """``in(field, {toUid("…"), …})``: a uid field equals one of the ids."""
+    items = [uid(v).text for v in values]
+    if not items:
+        raise DQLValueError(f"no ids given to match {name!r} against")
+    return Expr(f"in({identifier(name)}, {{{', '.join(items)}}})")
+
+
 def contains(name: str, text: str, *, case_sensitive: bool = False) -> Expr:
     """``contains(field, "text")`` (case-insensitive unless asked)."""
     flag = "" if case_sensitive else ", caseSensitive:false"
@@ -361,6 +394,19 @@ READ_COMMANDS = ("fetch", "timeseries", "metrics", "data", "describe", "smartsca
 _TABLE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\Z")
 
 
+def scan_limit_gbytes(value: float | int) -> str:
+    """``scanLimitGBytes`` as Grail takes it: a whole number of GB (a Long), rounded up.
+
+    A fractional limit such as ``0.5`` would render as a double, which Grail rejects; rounding
+    up keeps the caller's budget rather than cutting it to zero.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DQLValueError(f"scan limit must be a number of GB, got {value!r}")
+    if value <= 0:
+        raise DQLValueError(f"scan limit must be positive, got {value!r}")
+    return str(math.ceil(value))
+
+
 @dataclass
 class Query:
     """A single-line pipeline built step by step from validated pieces.
@@ -383,7 +429,7 @@ class Query:
         if window is not None:
             head += ", " + window.render()
         if scan_limit_gb is not None:
-            head += f", scanLimitGBytes:{number_literal(scan_limit_gb)}"
+            head += f", scanLimitGBytes:{scan_limit_gbytes(scan_limit_gb)}"
         return cls(head)
 
     @classmethod

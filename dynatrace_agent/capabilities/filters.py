@@ -12,15 +12,15 @@ from collections.abc import Sequence
 
 from dynatrace_agent.dql import Expr, entity_field, entity_id, eq, in_, or_
 
-__all__ = ["entities_condition", "named_condition"]
+__all__ = ["LOOKS_LIKE_ID", "entities_condition", "named_condition"]
 
-_LOOKS_LIKE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[0-9A-Fa-f]{16}\Z")
+LOOKS_LIKE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[0-9A-Fa-f]{16}\Z")
 
 
 def named_condition(value: str, *, id_field: str, name_field: str) -> Expr:
     """``id_field == "ID"`` for an entity id, else ``name_field == "name"``."""
     text = value.strip()
-    if _LOOKS_LIKE_ID.match(text):
+    if LOOKS_LIKE_ID.match(text):
         return eq(id_field, entity_id(text))
     return eq(name_field, text)
 

@@ -25,6 +25,7 @@ from dynatrace_agent.capabilities.base import (
     grail_query,
     to_models,
 )
+from dynatrace_agent.capabilities.filters import LOOKS_LIKE_ID as _LOOKS_LIKE_ID
 from dynatrace_agent.capabilities.filters import named_condition
 from dynatrace_agent.capabilities.names import display_names
 from dynatrace_agent.dql import (
@@ -35,10 +36,11 @@ from dynatrace_agent.dql import (
     field_ref,
     func,
     gte,
-    in_,
     is_true,
     or_,
     timeframe,
+    uid_eq,
+    uid_in,
 )
 from dynatrace_agent.summarise.traces import summarise_traces
 from dynatrace_agent.values import as_float, as_int
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
 __all__ = ["CAPABILITY", "Span", "query_spans", "span_conditions"]
 
 CAPABILITY = "traces"
-_TRACE_ID = re.compile(r"[0-9A-Fa-f-]{8,64}\Z")
+_TRACE_ID = re.compile(r"[0-9A-Fa-f]{8,32}\Z")
 
 
 class Span(Record):
@@ -60,18 +62,31 @@ class Span(Record):
     parent_id: Text = Field(default=None, alias="span.parent_id")
     name: Text = Field(default=None, alias="span.name")
     service: Text = Field(default=None, alias="dt.entity.service")
-    service_name: Text = Field(default=None, alias="service.name")
+    service_name: Text = Field(default=None, alias="dt.service.name")
+    otel_service_name: Text = Field(default=None, alias="service.name")
     start_time: Text = None
     duration_ns: Float = Field(default=None, alias="duration")
     failed: bool | None = Field(default=None, alias="request.is_failed")
 
 
+def service_condition(service: str) -> Expr:
+    """Spans of one service: its id on ``dt.entity.service``, a name on ``dt.service.name``.
+
+    ``dt.service.name`` is the Dynatrace service name every OneAgent span carries; the
+    OpenTelemetry resource attribute ``service.name`` is often null there, so it is only a
+    second chance for OpenTelemetry-ingested spans.
+    """
+    if _LOOKS_LIKE_ID.match(service.strip()):
+        return named_condition(service, id_field="dt.entity.service", name_field="dt.service.name")
+    return or_(eq("dt.service.name", service.strip()), eq("service.name", service.strip()))
+
+
 def trace_id(value: str) -> str:
-    """A trace id (hex, 8-64 characters)."""
+    """A trace id (hex, 8-32 characters; Grail compares it as a uid)."""
     text = value.strip() if isinstance(value, str) else ""
     if not _TRACE_ID.match(text):
         raise DQLValueError(f"{value!r} is not a trace id; trace ids are 32 hex characters")
-    return text
+    return text.lower()
 
 
 def span_conditions(
@@ -85,7 +100,7 @@ def span_conditions(
     """Filter conditions for spans from checked arguments."""
     conditions: list[Expr] = []
     if service:
-        conditions.append(named_condition(service, id_field="dt.entity.service", name_field="service.name"))
+        conditions.append(service_condition(service))
     if endpoint:
         conditions.append(
             or_(eq("endpoint.name", endpoint), eq("span.name", endpoint), eq("http.route", endpoint))
@@ -97,7 +112,7 @@ def span_conditions(
             raise DQLValueError("min_duration_ms must be between 0 and 86400000 (one day)")
         conditions.append(gte("duration", Expr(f"{int(min_duration_ms * 1000)}us")))
     if trace:
-        conditions.append(eq("trace.id", trace_id(trace)))
+        conditions.append(uid_eq("trace.id", trace_id(trace)))
     return conditions
 
 
@@ -217,7 +232,7 @@ async def query_spans(
                 client,
                 CAPABILITY,
                 Query.fetch("spans", window, scan_limit_gb=scan_limit_gb)
-                .filter(in_("trace.id", ids))
+                .filter(uid_in("trace.id", ids))
                 .limit(10_000),
                 max_records=10_000,
                 queries=queries,

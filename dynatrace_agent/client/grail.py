@@ -10,6 +10,7 @@ queries are refused before anything is sent.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -112,6 +113,16 @@ def _capability_for(scopes: Sequence[str]) -> str:
     return "dql"
 
 
+def execute_params(dql: str) -> dict[str, str | int | float] | None:
+    """Query parameters for ``query:execute``: metric queries ask for units and metadata.
+
+    Grail sends ``metadata.metrics`` (unit, display name) only when the request carries
+    ``enrich=metric-metadata``; without it summaries would have no unit to show.
+    """
+    first = dql.lstrip().split(None, 1)[0] if dql.strip() else ""
+    return {"enrich": "metric-metadata"} if first in ("timeseries", "metrics") else None
+
+
 class GrailAPI:
     """``query:execute`` / ``query:poll`` / ``query:cancel`` with a deadline and a scan budget."""
 
@@ -205,14 +216,21 @@ class GrailAPI:
         if max_result_bytes is not None:
             body["maxResultBytes"] = max_result_bytes
         if limit_gb is not None:
-            body["defaultScanLimitGbytes"] = round(limit_gb, 6)
+            # Grail takes a whole number of GB (a Long); round up so a small budget is not zero.
+            body["defaultScanLimitGbytes"] = max(1, math.ceil(limit_gb))
         op = Operation(
             "running a Grail query", "platform", self._settings.name, tuple(sorted(scopes)), query=dql
         )
         headers = {"dt-client-context": CLIENT_CONTEXT}
         self.queries += 1
         response = await self._core.send(
-            "POST", f"{base}/query:execute", op=op, auth=auth, json=body, headers=headers
+            "POST",
+            f"{base}/query:execute",
+            op=op,
+            auth=auth,
+            json=body,
+            headers=headers,
+            params=execute_params(dql),
         )
         data = json_object(response, op)
         token = data.get("requestToken")

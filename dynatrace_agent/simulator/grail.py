@@ -119,7 +119,8 @@ async def execute_query(request: Request) -> Response:
             },
         )
     elapsed_ms = int((time.perf_counter() - started) * 1000)
-    result = _result(state, query, outcome, body, elapsed_ms, max_bytes)
+    enrich = request.query_params.get("enrich", "")
+    result = _result(state, query, outcome, body, elapsed_ms, max_bytes, enrich=enrich)
     running_s = state.options.query_running_ms / 1000
     if running_s <= 0:
         return json(
@@ -243,6 +244,8 @@ def _result(
     body: dict[str, Any],
     elapsed_ms: int,
     max_bytes: int | None,
+    *,
+    enrich: str = "",
 ) -> dict[str, Any]:
     records: list[Any] = list(outcome.records)
     types: list[Any] = list(outcome.types)
@@ -292,8 +295,16 @@ def _result(
     metadata: dict[str, Any] = {"grail": grail}
     metrics = getattr(outcome, "metrics_metadata", None)
     if metrics:
-        metadata["metrics"] = list(metrics)
+        metadata["metrics"] = list(metrics) if "metric-metadata" in enrich.split(",") else _bare(metrics)
     return {"records": records, "types": types, "metadata": metadata}
+
+
+_ENRICHED_KEYS = frozenset({"unit", "displayName", "description"})
+
+
+def _bare(metrics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Metric metadata as Grail sends it without ``enrich=metric-metadata``: no unit or names."""
+    return [{k: v for k, v in m.items() if k not in _ENRICHED_KEYS} for m in metrics]
 
 
 def _clip_types(types: list[Any], kept: int) -> list[Any]:

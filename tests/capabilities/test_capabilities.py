@@ -194,7 +194,10 @@ async def test_query_spans_fetches_failing_traces(client: Any) -> None:
     result = await caps.query_spans(client, service="checkout", min_duration_ms=250, endpoint=HOSTILE)
     _scopes_ok(client, "traces")
     first = client.grail.calls[0]["dql"]
-    assert "duration >= 250000us" in first and "service.name ==" in first
+    assert "duration >= 250000us" in first and '(dt.service.name == "checkout" or service.name ==' in first
+    whole = next(c["dql"] for c in client.grail.calls if "in(trace.id" in c["dql"])
+    # trace.id is a uid in Grail: a plain string would match nothing on a real tenant
+    assert 'in(trace.id, {toUid("abcdef0123456789")})' in whole
     assert [r.span_id for r in result.records] == ["9", "1"]
     assert result.aggregates["overall"]["p90_ms"] == 9.0
     text = result.summary()

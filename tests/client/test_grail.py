@@ -67,7 +67,8 @@ async def test_immediate_result_and_request_body(
     body = json.loads(execute.calls.last.request.content)
     assert body["query"] == "fetch logs"
     assert body["maxResultRecords"] == 50 and body["maxResultBytes"] == 100_000
-    assert body["defaultScanLimitGbytes"] == 2.5
+    # Grail takes a Long: 2.5 GB is rounded up to 3, never sent as a double
+    assert body["defaultScanLimitGbytes"] == 3 and isinstance(body["defaultScanLimitGbytes"], int)
     assert body["defaultTimeframeStart"] == "2026-01-01T00:00:00Z"
     assert body["defaultTimeframeEnd"] == "2026-01-01T01:00:00Z"
     assert 1 <= body["requestTimeoutMilliseconds"] <= 5000
@@ -207,7 +208,7 @@ async def test_scan_budget_caps_then_refuses(
         assert json.loads(execute.calls[0].request.content)["defaultScanLimitGbytes"] == 1.0
         assert client.grail.scan_budget_remaining_gb == pytest.approx(0.4)
         await client.grail.query("fetch logs", scopes=[])
-        assert json.loads(execute.calls[1].request.content)["defaultScanLimitGbytes"] == pytest.approx(0.4)
+        assert json.loads(execute.calls[1].request.content)["defaultScanLimitGbytes"] == 1  # a Long, rounded up
         assert client.grail.scan_budget_remaining_gb == 0.0
         calls = client.api_calls
         with pytest.raises(ScanBudgetExceededError, match="1 GB"):
@@ -263,3 +264,17 @@ async def test_empty_query_is_refused(make_client: Callable[..., DynatraceClient
     async with make_client() as client:
         with pytest.raises(ValueError, match="empty"):
             await client.grail.query("  ", scopes=[])
+
+
+async def test_metric_queries_ask_for_units(
+    router: respx.MockRouter, make_client: Callable[..., DynatraceClient]
+) -> None:
+    """Grail sends metric units only with ``enrich=metric-metadata``; record queries do not ask."""
+    execute = router.post(f"{QUERY}/query:execute").mock(
+        return_value=httpx.Response(200, json={"state": "SUCCEEDED", "result": result([])})
+    )
+    async with make_client() as client:
+        await client.grail.query("timeseries avg(dt.host.cpu.usage)", scopes=["storage:metrics:read"])
+        await client.grail.query("fetch logs", scopes=["storage:logs:read"])
+    assert execute.calls[0].request.url.params.get("enrich") == "metric-metadata"
+    assert "enrich" not in execute.calls[1].request.url.params

@@ -280,3 +280,19 @@ def test_rendered_metric_keys_run_in_the_simulator(key: str) -> None:
     assert len(result.records) == 1
     field = f"avg({metric_key(key)})"
     assert result.records[0][field] == [1.0, 2.0, 3.0]
+
+
+def test_uid_helpers_and_integer_scan_limit() -> None:
+    """trace ids go through toUid; scanLimitGBytes is a whole number (Grail takes a Long)."""
+    from dynatrace_agent.dql import uid_eq, uid_in
+
+    assert uid_eq("trace.id", "4BF92F3577B34DA6A3CE929D0E0E4736").text == (
+        'trace.id == toUid("4bf92f3577b34da6a3ce929d0e0e4736")'
+    )
+    assert uid_in("span.id", ["00f067aa0ba902b7"]).text == 'in(span.id, {toUid("00f067aa0ba902b7")})'
+    with pytest.raises(DQLValueError, match="not a trace or span id"):
+        uid_eq("trace.id", 'x") | fetch logs')
+    assert "scanLimitGBytes:1 " in Query.fetch("logs", scan_limit_gb=0.5).render() + " "
+    assert "scanLimitGBytes:3" in Query.fetch("logs", scan_limit_gb=2.2).render()
+    with pytest.raises(DQLValueError, match="positive"):
+        Query.fetch("logs", scan_limit_gb=0)

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import ast
 from .functions import SCALAR, is_number
-from .types import Duration, Timeframe, Timestamp, parse_iso_ns
+from .types import Duration, Timeframe, Timestamp, Uid, parse_iso_ns
 
 __all__ = ["CompileContext", "Fn", "Record", "compare", "compile_expr", "is_constant", "kind_of"]
 
@@ -58,6 +58,8 @@ def kind_of(value: object) -> str:
         return "dur"
     if cls is Timeframe:
         return "tf"
+    if cls is Uid:
+        return "uid"
     if isinstance(value, list):
         return "arr"
     if isinstance(value, dict):
@@ -83,7 +85,7 @@ def compare(op: str, x: object, y: object) -> bool | None:
             x, kx = Timestamp(parsed), "ts"
         else:
             return None
-    if kx in ("bool", "arr", "rec", "tf", "other") and op not in ("==", "!="):
+    if kx in ("bool", "arr", "rec", "tf", "uid", "other") and op not in ("==", "!="):
         return None
     try:
         return _PYOPS[op](x, y)

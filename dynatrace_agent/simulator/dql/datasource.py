@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .types import Duration, Timeframe, Timestamp, parse_duration_text, parse_iso_ns
+from .types import Duration, Timeframe, Timestamp, Uid, parse_duration_text, parse_iso_ns
 
 __all__ = ["DataSource", "MetricSeries", "TableData"]
 
@@ -26,6 +26,8 @@ Record = dict[str, Any]
 TIME_FIELDS = ("timestamp", "start_time", "end_time", "event.start", "event.end")
 _TIME_KEYS = ("timestamp", "start_time", "event.start")
 _DURATION_TABLES = frozenset({"spans", "user.sessions"})
+#: Span fields Grail types as ``uid``: a plain string compared with them matches nothing.
+UID_FIELDS = ("trace.id", "span.id", "span.parent_id")
 
 # Entity types Grail knows even when the case has none of them (so `fetch` of one is empty,
 # not an error). A type outside this list and absent from the case is UNKNOWN_DATA_OBJECT.
@@ -160,7 +162,7 @@ def _estimate_bytes(records: list[Record]) -> int:
     return max(1, total // len(sample))
 
 
-def _prepare(record: Mapping[str, Any], durations: bool) -> Record:
+def _prepare(record: Mapping[str, Any], durations: bool, uids: bool = False) -> Record:
     out = dict(record)
     for key in TIME_FIELDS:
         value = out.get(key)
@@ -174,17 +176,23 @@ def _prepare(record: Mapping[str, Any], durations: bool) -> Record:
         value = out.get("duration")
         if value.__class__ is int:
             out["duration"] = Duration(value)
+    if uids:
+        for key in UID_FIELDS:
+            value = out.get(key)
+            if value.__class__ is str:
+                out[key] = Uid(value.lower())
     return out
 
 
 def _build_table(name: str, records: Iterable[Mapping[str, Any]]) -> TableData:
     durations = name in _DURATION_TABLES
+    uids = name == "spans"
     timed: list[tuple[int, int, Record]] = []
     timeless: list[Record] = []
     for i, raw in enumerate(records):
         if not isinstance(raw, Mapping):
             continue
-        rec = _prepare(raw, durations)
+        rec = _prepare(raw, durations, uids)
         t = None
         for key in _TIME_KEYS:
             value = rec.get(key)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .types import Duration, Timestamp, format_ns, parse_iso_ns
+from .types import Duration, Timestamp, Uid, format_ns, parse_iso_ns, to_uid
 
 __all__ = ["AGGREGATIONS", "SCALAR", "FunctionSpec", "is_number", "matches_phrase", "matches_value"]
 
@@ -123,6 +123,8 @@ def _to_string(v: object) -> object:
         return format_ns(v)
     if v.__class__ is bool:
         return "true" if v else "false"
+    if v.__class__ is Uid:
+        return str.__str__(v)  # type: ignore[arg-type]
     if isinstance(v, str):
         return v
     return str(int(v)) if isinstance(v, int) else str(v)
@@ -307,6 +309,7 @@ _SCALAR_LIST = [
     _spec("toBoolean", 1, 1, _to_boolean),
     _spec("toTimestamp", 1, 1, _to_timestamp),
     _spec("toDuration", 1, 1, _to_duration),
+    _spec("toUid", 1, 1, to_uid),
     _spec("abs", 1, 1, _abs),
     _spec("round", 1, 1, _round, ("decimals",)),
     _spec("floor", 1, 1, _floor),

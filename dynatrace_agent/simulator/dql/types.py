@@ -28,6 +28,7 @@ __all__ = [
     "Duration",
     "Timeframe",
     "Timestamp",
+    "Uid",
     "format_ns",
     "parse_duration_text",
     "parse_iso_ns",
@@ -65,6 +66,39 @@ class Duration(int):
 
     def __repr__(self) -> str:
         return f"Duration({int(self)}ns)"
+
+
+class Uid(str):
+    """A Grail ``uid`` (``trace.id``, ``span.id``): equal only to another uid.
+
+    On a real tenant ``trace.id == "4bf9…"`` matches nothing because a uid is not a string;
+    only ``toUid("4bf9…")`` compares equal. Hashing stays a string's so uids group and dedup.
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Uid and str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+    def __repr__(self) -> str:
+        return f"Uid({str.__str__(self)})"
+
+
+_UID_TEXT = re.compile(r"[0-9a-fA-F]{1,32}\Z")
+
+
+def to_uid(value: object) -> Uid | None:
+    """``toUid``: a hex string (up to 128 bits) as a uid, lower-cased; null otherwise."""
+    if value.__class__ is Uid:
+        return value  # type: ignore[return-value]
+    if isinstance(value, str) and _UID_TEXT.match(value.strip()):
+        return Uid(value.strip().lower())
+    return None
 
 
 class Timeframe(NamedTuple):
@@ -172,6 +206,8 @@ def type_name(value: object) -> str:
         return "double"
     if cls is Timeframe:
         return "timeframe"
+    if cls is Uid:
+        return "uid"
     if isinstance(value, list | tuple):
         return "array"
     if isinstance(value, dict):
@@ -186,6 +222,8 @@ def to_json(value: Any) -> Any:
     cls = value.__class__
     if cls is str or cls is bool:
         return value
+    if cls is Uid:
+        return str.__str__(value)
     if cls is Timestamp:
         return format_ns(value)
     if cls is Duration or cls is int:

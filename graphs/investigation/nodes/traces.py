@@ -19,7 +19,7 @@ from dynatrace_agent.analysis import Gap, TraceStats, Window
 from dynatrace_agent.analysis.signals import trace_stats
 from dynatrace_agent.capabilities.base import grail_query
 from dynatrace_agent.client import DynatraceClient
-from dynatrace_agent.dql import Expr, Query, and_, duration, field_ref, func, in_, is_true, or_, timeframe
+from dynatrace_agent.dql import Expr, Query, and_, duration, field_ref, func, in_, is_true, or_, timeframe, uid_in
 from dynatrace_agent.errors import DynatraceAgentError
 from dynatrace_agent.values import as_float, as_int
 from graphs.investigation.context import InvestigationContext
@@ -221,7 +221,7 @@ async def _whole_traces(r: _Runner, ids: list[str], window: Window) -> list[dict
     span_window = timeframe(window.baseline_start, window.incident_end)
     results = await asyncio.gather(
         *(
-            r.run(Query.fetch("spans", span_window).filter(in_("trace.id", chunk)).limit(10_000), 10_000)
+            r.run(Query.fetch("spans", span_window).filter(uid_in("trace.id", chunk)).limit(10_000), 10_000)
             for chunk in chunks
         )
     )

@@ -1,0 +1,54 @@
+"""The simulator refuses or returns nothing where a real tenant would (issue #11).
+
+Each test here encodes a fact checked against Dynatrace's own clients (reference §10), so a
+client or generator that drifts back to a wrong form fails against the simulator too.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from .conftest import oauth_token
+
+EXECUTE = "/platform/storage/query/v1/query:execute"
+SCOPES = "storage:buckets:read storage:spans:read storage:metrics:read storage:logs:read"
+TRACE = "a0000000000000000000000000000000"
+
+
+async def _run(sim: httpx.AsyncClient, query: str, params: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
+    response = await sim.post(
+        EXECUTE, json={"query": query}, headers=await oauth_token(sim, SCOPES), params=params or {}
+    )
+    assert response.status_code == 200, response.text
+    body: dict = response.json()  # type: ignore[type-arg]
+    return body
+
+
+async def test_trace_id_is_a_uid_a_string_matches_nothing(sim: httpx.AsyncClient) -> None:
+    plain = await _run(sim, f'fetch spans, from:now()-2h | filter trace.id == "{TRACE}"')
+    assert plain["result"]["records"] == []
+    as_uid = await _run(sim, f'fetch spans, from:now()-2h | filter trace.id == toUid("{TRACE}")')
+    records = as_uid["result"]["records"]
+    assert records and all(r["trace.id"] == TRACE for r in records)
+    assert as_uid["result"]["types"][0]["mappings"]["trace.id"]["type"] == "uid"
+    listed = await _run(sim, f'fetch spans, from:now()-2h | filter in(trace.id, {{toUid("{TRACE}")}})')
+    assert len(listed["result"]["records"]) == len(records)
+    strings = await _run(sim, f'fetch spans, from:now()-2h | filter in(trace.id, {{"{TRACE}"}})')
+    assert strings["result"]["records"] == []
+
+
+async def test_uids_group_and_print_as_text(sim: httpx.AsyncClient) -> None:
+    body = await _run(sim, "fetch spans, from:now()-2h | summarize n = count(), by:{trace.id} | limit 1")
+    row = body["result"]["records"][0]
+    assert isinstance(row["trace.id"], str) and len(row["trace.id"]) == 32
+    text = await _run(sim, "fetch spans, from:now()-2h | fieldsAdd t = toString(trace.id) | limit 1")
+    first = text["result"]["records"][0]
+    assert first["t"] == first["trace.id"]
+
+
+async def test_metric_units_only_when_asked(sim: httpx.AsyncClient) -> None:
+    query = "timeseries rt = avg(dt.service.response.time), by:{dt.entity.service}, interval:5m, from:now-1h"
+    bare = await _run(sim, query)
+    assert bare["result"]["metadata"]["metrics"] and "unit" not in bare["result"]["metadata"]["metrics"][0]
+    enriched = await _run(sim, query, {"enrich": "metric-metadata"})
+    assert enriched["result"]["metadata"]["metrics"][0]["unit"]
