@@ -46,6 +46,7 @@ __all__ = [
     "is_true",
     "literal",
     "lte",
+    "member_of",
     "metric_key",
     "ne",
     "not_",
@@ -349,6 +350,11 @@ def uid_in(name: str, values: Iterable[str]) -> Expr:
     if not items:
         raise DQLValueError(f"no ids given to match {name!r} against")
     return Expr(f"in({identifier(name)}, {{{', '.join(items)}}})")
+
+
+def member_of(value: str | float | int, name: str) -> Expr:
+    """``in(value, field)``: the array field holds ``value`` (a single value must equal it)."""
+    return Expr(f"in({literal(value)}, {identifier(name)})")
 
 
 def contains(name: str, text: str, *, case_sensitive: bool = False) -> Expr:

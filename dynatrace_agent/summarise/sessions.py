@@ -1,8 +1,11 @@
 """RUM user sessions → affected users and sessions, frustration, top errors, example users.
 
-Two field vocabularies exist: the new RUM model (``dt.rum.session.id``, ``error.count``, …)
-and classic USQL (``userSessionId``, ``userExperienceScore``, ``totalErrorCount``). The
-accessors here read either, so the summary works on both.
+Reads Grail's ``user.sessions`` (the new RUM model) only: ``dt.rum.session.id``,
+``frontend.name`` (an array), ``dt.rum.user_tag`` / ``dt.rum.instance.id`` for the user,
+``dt.rum.user_type`` (``real_user``, ``synthetic``, ``robot``) and the error counters under
+``error.*``. A session record carries no error *messages* (those are on ``user.events``), so
+"top errors" ranks the kinds of error the sessions counted: exceptions, HTTP 5xx and 4xx,
+crashes, ANRs, CSP violations.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from dynatrace_agent.summarise._common import Record, counts_line, fmt_pct, fmt_time, shorten, text_of
+from dynatrace_agent.summarise._common import Record, counts_line, fmt_pct, fmt_time, text_of
 from dynatrace_agent.summarise.budget import (
     DEFAULT_BUDGET,
     GrailFacts,
@@ -24,57 +27,77 @@ from dynatrace_agent.summarise.budget import (
 from dynatrace_agent.values import as_int
 
 __all__ = [
+    "ERROR_KINDS",
+    "FRUSTRATED_ERRORS",
     "session_application",
+    "session_error_kinds",
     "session_errors",
+    "session_frontends",
     "session_frustrated",
     "session_id",
     "session_user",
     "summarise_sessions",
 ]
 
-_ERROR_TEXT_FIELDS = (
-    "error.message",
-    "error.type",
-    "error.name",
-    "errorMessage",
-    "errorName",
-    "crash.message",
+#: A session with this many errors (or a crash) counts as frustrated: new RUM records no
+#: experience score on a session, so frustration is read from what it does record.
+FRUSTRATED_ERRORS = 2
+
+#: Grail's per-session error counters and how the summary names them.
+ERROR_KINDS = (
+    ("error.exception_count", "exceptions"),
+    ("error.http_5xx_count", "HTTP 5xx responses"),
+    ("error.http_4xx_count", "HTTP 4xx responses"),
+    ("error.anr_count", "app not responding (ANR)"),
+    ("error.csp_violation_count", "CSP violations"),
 )
 
 
 def session_id(record: Record) -> str | None:
-    """Session id in either model."""
-    return text_of(record, "dt.rum.session.id", "userSessionId", "session.id")
+    """``dt.rum.session.id``."""
+    return text_of(record, "dt.rum.session.id")
 
 
 def session_user(record: Record) -> str | None:
-    """The user: ``userId``/``user.id`` (tagged user) or the internal/anonymous id."""
-    return text_of(record, "userId", "user.id", "user.name", "usr.id", "internalUserId", "dt.rum.instance.id")
-
-
-def session_frustrated(record: Record) -> bool:
-    """``userExperienceScore`` (or its new-RUM spelling) is FRUSTRATED."""
-    score = text_of(record, "userExperienceScore", "user_experience_score", "dt.rum.user_experience_score")
-    return bool(score) and score.upper() == "FRUSTRATED"  # type: ignore[union-attr]
+    """The tagged user (``dt.rum.user_tag``), else the anonymous ``dt.rum.instance.id``."""
+    return text_of(record, "dt.rum.user_tag", "dt.rum.instance.id")
 
 
 def session_errors(record: Record) -> int:
-    """Errors seen in the session (``error.count`` or ``totalErrorCount``; ``hasError`` as 1)."""
-    for key in ("error.count", "totalErrorCount", "error_count", "errors.count"):
-        count = as_int(record.get(key))
-        if count is not None:
-            return max(0, count)
-    has_error = record.get("hasError")
-    return 1 if has_error is True or str(has_error).lower() == "true" else 0
+    """Errors seen in the session (``error.count``)."""
+    count = as_int(record.get("error.count"))
+    return max(0, count) if count is not None else 0
+
+
+def _crashed(record: Record) -> bool:
+    value = record.get("error.has_crash")
+    return value is True or str(value).lower() == "true"
+
+
+def session_frustrated(record: Record) -> bool:
+    """A crash, or at least :data:`FRUSTRATED_ERRORS` errors, in the session."""
+    return _crashed(record) or session_errors(record) >= FRUSTRATED_ERRORS
+
+
+def session_error_kinds(record: Record) -> dict[str, int]:
+    """The session's errors by kind (from the ``error.*`` counters; a crash counts once)."""
+    kinds = {label: n for key, label in ERROR_KINDS if (n := as_int(record.get(key)) or 0) > 0}
+    if _crashed(record):
+        kinds["crashes"] = 1
+    return kinds
+
+
+def session_frontends(record: Record) -> list[str]:
+    """The frontends (applications) the session touched; ``frontend.name`` is an array."""
+    value = record.get("frontend.name")
+    items = value if isinstance(value, list) else [value]
+    names = [str(v).strip() for v in items if v is not None and str(v).strip()]
+    return names or ["?"]
 
 
 def session_application(record: Record) -> str:
-    """Application name and/or entity id."""
-    entity = text_of(record, "dt.entity.application", "dt.rum.application.id")
-    name = text_of(record, "application.name", "applicationName", "dt.entity.application.name")
-    if entity and name:
-        return f"{name} ({entity})"
-    return entity or name or "?"
+    """The frontend(s) the session touched, comma-separated."""
+    return ", ".join(session_frontends(record))
 
 
 @dataclass
@@ -97,14 +120,16 @@ def summarise_sessions(
     if not records:
         return fit_sections(
             "No user sessions matched. Widen the timeframe, drop frustrated_only/with_errors, "
-            "or check the application id.",
+            "or check the application name (frontend.name).",
             [],
             budget=budget,
             facts=grail_facts_line(grail, returned=0),
         )
     users: dict[str, _User] = defaultdict(_User)
     apps: Counter[str] = Counter()
-    error_texts: Counter[str] = Counter()
+    error_kinds: Counter[str] = Counter()
+    kind_sessions: Counter[str] = Counter()
+    app_errors: Counter[str] = Counter()
     sessions: set[str] = set()
     frustrated = with_errors = 0
     for r in records:
@@ -118,17 +143,16 @@ def summarise_sessions(
         errors = session_errors(r)
         entry.frustrated += is_frustrated
         entry.errors += errors
-        app = session_application(r)
-        entry.apps[app] += 1
-        entry.last = r.get("start_time") or r.get("startTime") or entry.last
-        apps[app] += 1
+        for app in session_frontends(r):
+            entry.apps[app] += 1
+            apps[app] += 1
+            app_errors[app] += errors
+        entry.last = r.get("start_time") or entry.last
         frustrated += is_frustrated
         with_errors += errors > 0
-        for key in _ERROR_TEXT_FIELDS:
-            value = text_of(r, key)
-            if value:
-                error_texts[shorten(value, 120)] += 1
-                break
+        for kind, n in session_error_kinds(r).items():
+            error_kinds[kind] += n
+            kind_sessions[kind] += 1
     count = len(sessions) or len(records)
     headline = (
         f"{count:,} sessions by {len(users):,} users; "
@@ -159,15 +183,14 @@ def summarise_sessions(
             total=len(users),
         )
     ]
-    if error_texts:
-        sections.append(
-            Section(
-                "Top errors:",
-                [f"- {n:,}× {text}" for text, n in error_texts.most_common(max(3, top_n(budget) // 2))],
-                noun="error messages",
-                total=len(error_texts),
-            )
-        )
+    if error_kinds:
+        lines = [
+            f"- {n:,} {kind} in {kind_sessions[kind]:,} sessions" for kind, n in error_kinds.most_common()
+        ]
+        failing_apps = [(a, n) for a, n in app_errors.most_common(3) if n > 0]
+        if len(apps) > 1 and failing_apps:
+            lines.append("- errors by application: " + ", ".join(f"{a} {n:,}" for a, n in failing_apps))
+        sections.append(Section("Top errors:", lines, noun="error kinds", total=len(error_kinds)))
     return fit_sections(
         headline, sections, budget=budget, facts=grail_facts_line(grail, returned=len(records)), narrow=narrow
     )

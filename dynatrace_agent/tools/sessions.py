@@ -21,11 +21,11 @@ class QueryUserSessionsArgs(ToolArgs):
     application: OneLine | None = Field(
         default=None,
         max_length=200,
-        description="Name or APPLICATION- id.",
+        description="Frontend name as RUM reports it.",
     )
-    frustrated_only: bool = Field(default=False, description="Frustrated sessions only.")
+    frustrated_only: bool = Field(default=False, description="Only sessions with a crash or 2+ errors.")
     with_errors: bool = Field(default=False, description="Sessions with errors only.")
-    user: OneLine | None = Field(default=None, max_length=200, description="One user id.")
+    user: OneLine | None = Field(default=None, max_length=200, description="User tag or RUM instance id.")
     timeframe_start: str = Field(default="now-2h", description=TIMEFRAME_START)
     timeframe_end: str | None = Field(default=None, description=TIMEFRAME_END)
     max_sessions: int = Field(default=5000, ge=1, le=100_000)
@@ -48,10 +48,10 @@ QUERY_USER_SESSIONS = ToolSpec(
     name="dynatrace_query_user_sessions",
     capability="user_sessions",
     description=(
-        "Real-user sessions: how many users and sessions were affected, top errors, example user and "
-        "session ids."
+        "Real-user sessions: how many users and sessions were affected, top errors by kind, example user "
+        "and session ids."
     ),
     args_schema=QueryUserSessionsArgs,
     run=_run,
-    empty_hint="List applications with dynatrace_list_entities (entity_type APPLICATION).",
+    empty_hint="Check the application's name as RUM reports it (frontend.name), or widen the timeframe.",
 )

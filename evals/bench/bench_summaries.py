@@ -146,15 +146,16 @@ def gen_sessions(n: int, rng: random.Random) -> list[Record]:
     return [
         {
             "dt.rum.session.id": f"{rng.getrandbits(64):016x}",
-            "userId": f"customer-{rng.randrange(2000)}",
-            "userExperienceScore": rng.choice(["SATISFIED", "TOLERATING", "FRUSTRATED"]),
-            "error.count": str(rng.randrange(4)),
-            "dt.entity.application": "APPLICATION-00000000000000C1",
-            "application.name": "shop-web",
+            "dt.rum.user_tag": f"customer-{rng.randrange(2000)}",
+            "dt.rum.instance.id": str(rng.getrandbits(60)),
+            "dt.rum.user_type": "real_user",
+            "error.count": str(errors := rng.randrange(4)),
+            "error.http_5xx_count": str(errors // 2),
+            "error.exception_count": str(errors - errors // 2),
+            "frontend.name": ["shop-web"],
             "start_time": _iso(NOW - timedelta(seconds=i)),
             "duration": str(rng.randrange(10**9, 10**11)),
             "navigation_count": rng.randrange(20),
-            "error.message": rng.choice([None, "Failed to fetch /api/checkout", "TypeError: x is undefined"]),
         }
         for i in range(n)
     ]

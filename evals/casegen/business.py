@@ -7,6 +7,7 @@ application depends on, so completed orders drop and frustrated sessions rise ex
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from evals.casegen.clock import NS_PER_MIN, NS_PER_MS, NS_PER_S, iso
@@ -14,7 +15,6 @@ from evals.casegen.dynamics import Dynamics
 from evals.casegen.model import BusinessFlow
 from evals.casegen.rng import CaseRandom
 from evals.casegen.tenant import ApplicationInfo, Tenant
-from evals.casegen.traces import split_endpoint
 
 BROWSERS = ("Chrome", "Chrome", "Chrome", "Safari", "Safari", "Edge", "Firefox", "Samsung Internet")
 JS_ERRORS = (
@@ -114,6 +114,12 @@ def business_events(
     return [r for _, r in out]
 
 
+def _instance_id(app: str, user: int | None, start_ns: int) -> str:
+    """A stable pseudonymous device id (``dt.rum.instance.id``): per user, or per session if anonymous."""
+    seed = f"{app}|{user}" if user is not None else f"{app}|anon|{start_ns}"
+    return str(int(hashlib.sha256(seed.encode()).hexdigest()[:15], 16))
+
+
 def user_sessions(
     tenant: Tenant,
     dyn: Dynamics,
@@ -144,36 +150,40 @@ def user_sessions(
         synthetic = rng.random() < 0.05
         actions = 1 + rng.poisson(5.0)
         requests = actions + rng.poisson(actions * 2.5)
-        errors, top, slow = 0, None, 0.0
+        http_5xx = exceptions = 0
+        slow = 0.0
         for _ in range(requests):
             entry = rng.weighted(list(app.entries), [e.per_minute for e in app.entries])
             key = (entry.service, entry.endpoint)
             if rng.random() < view.fail[key]:
-                errors += 1
-                method, route = split_endpoint(entry.endpoint)
-                top = f"HTTP 5xx: {method or 'RPC'} {route} failed"
+                http_5xx += 1
             slow = max(slow, view.latency[key] / max(baseline[key], 1.0))
         if rng.random() < 0.06:
-            errors += 1
-            top = top or rng.pick(JS_ERRORS)
-        if errors >= 2 or slow > 4.0:
-            score = "FRUSTRATED"
-        elif errors == 1 or slow > 2.0 or rng.random() < 0.08:
-            score = "TOLERATING"
-        else:
-            score = "SATISFIED"
+            exceptions += 1
+            if not http_5xx:
+                rng.pick(JS_ERRORS)  # see below
+        errors = http_5xx + exceptions
+        if errors < 2 and slow <= 4.0 and errors != 1 and slow <= 2.0:
+            # Draws once spent on classic-USQL fields (an error message, an experience score) are
+            # still made so the random stream, and so every later record of the case, stays put.
+            rng.random()
+        session = f"{rng.randint(10**17, 10**18 - 1)}_{rng.randint(1, 9)}"
+        user = None if synthetic else rng.randint(1000, 9999)
         record: dict[str, Any] = {
             "start_time": iso(start),
             "end_time": iso(end),
             "duration": end - start,
-            "dt.rum.session.id": f"{rng.randint(10**17, 10**18 - 1)}_{rng.randint(1, 9)}",
-            "dt.rum.user_type": "SYNTHETIC" if synthetic else "REAL_USER",
-            "dt.entity.application": app.id,
-            "application.name": app.name,
-            "userId": None if synthetic else f"user-{rng.randint(1000, 9999)}",
-            "userExperienceScore": score,
+            "dt.rum.session.id": session,
+            "dt.rum.user_type": "synthetic" if synthetic else "real_user",
+            "dt.rum.application.type": "web",
+            "frontend.name": [app.name],
+            "dt.rum.user_tag": None if user is None else f"user-{user}",
+            "dt.rum.instance.id": _instance_id(app.name, user, start),
             "error.count": errors,
-            "error.top_message": top,
+            "error.exception_count": exceptions,
+            "error.http_5xx_count": http_5xx,
+            "error.http_4xx_count": 0,
+            "error.has_crash": False,
             "user_action_count": actions,
             "request_count": requests,
             "navigation_count": max(1, actions // 2),
@@ -181,7 +191,7 @@ def user_sessions(
             if end - start > 4 * 60 * NS_PER_S
             else rng.pick(("page_unload", "timeout")),
             "browser.name": "HeadlessChrome" if synthetic else rng.pick(BROWSERS),
-            "geo.country": rng.pick(countries),
+            "geo.country.name": rng.pick(countries),
         }
         out.append((start, record))
     out.sort(key=lambda r: r[0])

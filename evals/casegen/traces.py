@@ -143,6 +143,7 @@ class TraceSampler:
             "end_time": iso(end_ns),
             "duration": end_ns - t_ns,
             "dt.entity.service": s.id,
+            "dt.service.name": s.name,
             "service.name": s.name,
             "endpoint.name": endpoint,
             "request.is_failed": failed,
@@ -210,6 +211,7 @@ class TraceSampler:
             "span.parent_id": parent,
             "span.kind": "client",
             "dt.entity.service": caller_info.id,
+            "dt.service.name": caller_info.name,
             "service.name": caller_info.name,
             "request.is_root_span": False,
         }

@@ -432,6 +432,7 @@ def _spans(
             "end_time": iso(datetime.fromtimestamp(end / 1e9, tz=start.tzinfo)),
             "duration": end - at,
             "dt.entity.service": ents[svc]["entityId"],
+            "dt.service.name": svc,
             "service.name": svc,
             "k8s.pod.name": pods[svc],
         }

@@ -373,6 +373,7 @@ def _span(
         "end_time": iso(end),
         "duration": int(dur_ms * 1e6),
         "dt.entity.service": svc_id,
+        "dt.service.name": svc_name,
         "service.name": svc_name,
         "span.kind": kind,
         "request.is_failed": failed,

@@ -243,7 +243,12 @@ async def test_change_events_and_sessions_and_bizevents(client: Any) -> None:
     assert f'in("{CHECKOUT}", affected_entity_ids)' in (events.query or "")
     assert "(5 min before)" in events.summary()
     sessions = await caps.query_user_sessions(client, frustrated_only=True, application=HOSTILE)
-    assert 'userExperienceScore == "FRUSTRATED"' in (sessions.query or "")
+    query = sessions.query or ""
+    assert "(error.has_crash == true or error.count >= 2)" in query and "frontend.name)" in query
+    for classic in ("userExperienceScore", "dt.entity.application", "application.name", "totalErrorCount"):
+        assert classic not in query  # classic USQL names do not exist in Grail
+    with pytest.raises(DQLValueError, match="frontend.name"):
+        await caps.query_user_sessions(client, application="APPLICATION-00000000000000C1")
     biz = await caps.query_business_events(
         client, event_types=["order.placed"], split_at="2025-03-04T10:00:00Z"
     )

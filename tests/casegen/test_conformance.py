@@ -32,6 +32,17 @@ CATEGORIES = {
     "none",
 }
 FOLDERS = case_folders()
+CLASSIC_SESSION_FIELDS = frozenset(
+    {
+        "dt.entity.application",
+        "application.name",
+        "userExperienceScore",
+        "userId",
+        "internalUserId",
+        "totalErrorCount",
+        "userSessionId",
+    }
+)
 
 
 @pytest.fixture(params=FOLDERS, ids=[f.name for f in FOLDERS])
@@ -253,8 +264,12 @@ def test_events_metrics_business(folder: Path) -> None:
         assert b["event.kind"] == "BIZ_EVENT" and ISO_Z.match(b["timestamp"]) and b["event.type"]
     for s in table(folder, "user.sessions") or []:
         assert iso_to_ns(s["end_time"]) - iso_to_ns(s["start_time"]) == s["duration"]
-        assert s["dt.entity.application"] in entities
-        assert s["userExperienceScore"] in ("SATISFIED", "TOLERATING", "FRUSTRATED")
+        # the new RUM model only: classic USQL names do not exist in Grail (reference §10)
+        assert not CLASSIC_SESSION_FIELDS & set(s), sorted(CLASSIC_SESSION_FIELDS & set(s))
+        assert s["dt.rum.user_type"] in ("real_user", "synthetic") and s["frontend.name"]
+        assert isinstance(s["error.count"], int) and s["dt.rum.instance.id"]
+    for span in table(folder, "spans") or []:
+        assert span["dt.service.name"], "spans carry the Dynatrace service name"
     for item in table(folder, "settings") or []:
         assert item["schemaId"] in (
             "builtin:anomaly-detection.metric-events",

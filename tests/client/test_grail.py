@@ -208,7 +208,7 @@ async def test_scan_budget_caps_then_refuses(
         assert json.loads(execute.calls[0].request.content)["defaultScanLimitGbytes"] == 1.0
         assert client.grail.scan_budget_remaining_gb == pytest.approx(0.4)
         await client.grail.query("fetch logs", scopes=[])
-        assert json.loads(execute.calls[1].request.content)["defaultScanLimitGbytes"] == 1  # a Long, rounded up
+        assert json.loads(execute.calls[1].request.content)["defaultScanLimitGbytes"] == 1
         assert client.grail.scan_budget_remaining_gb == 0.0
         calls = client.api_calls
         with pytest.raises(ScanBudgetExceededError, match="1 GB"):

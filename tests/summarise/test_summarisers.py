@@ -124,34 +124,36 @@ def test_metrics_stats_and_change_point() -> None:
     assert change_point([1.0, 1.0, 1.0, 1.0, 1.0, 1.0]) is None
 
 
-def test_sessions_both_vocabularies() -> None:
+def test_sessions_new_rum_fields_and_top_errors() -> None:
+    """Grail's user.sessions fields only; the top errors come from the real error.* counters."""
     sessions: list[dict[str, Any]] = [
         {
             "dt.rum.session.id": "s1",
-            "userId": "alice",
-            "userExperienceScore": "FRUSTRATED",
+            "dt.rum.user_tag": "alice",
             "error.count": "2",
-            "dt.entity.application": "APPLICATION-00000000000000C1",
-            "application.name": "shop",
+            "error.http_5xx_count": "2",
+            "frontend.name": ["shop"],
         },
+        {"dt.rum.session.id": "s2", "dt.rum.instance.id": "8812", "error.count": 0, "frontend.name": ["shop"]},
         {
-            "userSessionId": "s2",
-            "internalUserId": "bob",
-            "userExperienceScore": "SATISFIED",
-            "totalErrorCount": 0,
+            "dt.rum.session.id": "s3",
+            "dt.rum.user_tag": "alice",
+            "dt.rum.instance.id": "7",
+            "error.count": "1",
+            "error.exception_count": "1",
+            "error.has_crash": True,
+            "frontend.name": ["shop", "checkout"],
         },
-        {
-            "userSessionId": "s3",
-            "userId": "alice",
-            "userExperienceScore": "FRUSTRATED",
-            "hasError": True,
-            "error.message": "Failed to fetch",
-        },
+        # classic USQL names are not Grail fields: this record counts as one error-free session
+        {"userSessionId": "s4", "userId": "carol", "userExperienceScore": "FRUSTRATED", "totalErrorCount": 3},
     ]
     text = summarise_sessions(sessions)
-    assert text.startswith("3 sessions by 2 users; frustrated 2 (66.7%); with errors 2 (66.7%)")
-    assert "| alice | 2 | 2 | 3 |" in text and "| bob | 1 | 0 | 0 |" in text
-    assert "1× Failed to fetch" in text
+    assert text.startswith("3 sessions by 3 users; frustrated 2 (50%); with errors 2 (50%)"), text
+    assert "applications: shop 3, ? 1, checkout 1" in text
+    assert "| alice | 2 | 2 | 3 | shop |" in text and "| 8812 | 1 | 0 | 0 |" in text
+    assert "carol" not in text
+    assert "- 2 HTTP 5xx responses in 1 sessions" in text
+    assert "- 1 exceptions in 1 sessions" in text and "- 1 crashes in 1 sessions" in text
 
 
 def test_bizevents_before_after() -> None:

@@ -37,7 +37,7 @@ CASES: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     ),
     "dynatrace_query_user_sessions": (
         {"frustrated_only": True},
-        ("frustrated", "APPLICATION-FF3D4985F63B1FAB"),
+        ("frustrated", "www.shop.example", "HTTP 5xx responses in"),
     ),
     "dynatrace_list_entities": ({"entity_type": "SERVICE", "name": "checkout"}, (CHECKOUT, "calls", PAYMENT)),
     "dynatrace_query_events": (
