@@ -93,7 +93,9 @@ def build_entity_selector(
     if called_by:
         parts.append(f'toRelationships.calls(entityId("{entity_id(called_by)}"))')
     if runs_on:
-        parts.append(f'fromRelationships.runsOn(entityId("{entity_id(runs_on)}"))')
+        target = entity_id(runs_on)
+        relation = runs_on_relationship(type_, target)
+        parts.append(f'fromRelationships.{relation}(entityId("{target}"))')
     for relationship in related:
         if not isinstance(relationship, Relationship):
             raise DQLValueError("related criteria must be Relationship(direction, name, selector) values")
@@ -102,6 +104,35 @@ def build_entity_selector(
     if len(selector) > 2000:
         raise DQLValueError("the entity selector exceeds Dynatrace's 2000 characters; ask for fewer ids")
     return selector
+
+
+#: ``(entity type, type it runs on)`` → the Entities API relationship that links them
+#: (checked against Dynatrace's api-client-python fixtures): a service runs on its process
+#: group (``runsOn``) and on hosts (``runsOnHost``); a process instance is a process of a host
+#: (``isProcessOf``) and an instance of its group (``isInstanceOf``); a process group runs on hosts.
+_RUNS_ON = {
+    ("SERVICE", "HOST"): "runsOnHost",
+    ("SERVICE", "PROCESS_GROUP"): "runsOn",
+    ("PROCESS_GROUP_INSTANCE", "HOST"): "isProcessOf",
+    ("PROCESS_GROUP_INSTANCE", "PROCESS_GROUP"): "isInstanceOf",
+    ("PROCESS_GROUP", "HOST"): "runsOn",
+}
+
+
+def runs_on_relationship(type_: str | None, target: str) -> str:
+    """The relationship for "entities of ``type_`` running on ``target``" (an entity id)."""
+    target_type = target.rsplit("-", 1)[0]
+    kind = entity_type(type_) if type_ else None
+    if kind is None:
+        raise DQLValueError(
+            "runs_on needs an entity type: SERVICE (runsOnHost), PROCESS_GROUP_INSTANCE (isProcessOf) "
+            "or PROCESS_GROUP (runsOn)"
+        )
+    relation = _RUNS_ON.get((kind, target_type))
+    if relation is None:
+        pairs = ", ".join(f"{a} on {b}" for a, b in _RUNS_ON)
+        raise DQLValueError(f"runs_on cannot link {kind} to {target_type}; supported: {pairs}")
+    return relation
 
 
 async def list_entities(

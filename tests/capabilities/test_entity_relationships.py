@@ -95,3 +95,42 @@ async def test_nested_relationships_on_the_simulator() -> None:
         two_hops = Relationship("to", "calls", build_entity_selector(ids=sorted(_ids(hop1))))
         expected = await caps.list_entities(client, entity_type="SERVICE", related=[two_hops])
         assert _ids(hop2) == _ids(expected)
+
+
+def test_runs_on_uses_the_real_relationship_per_type() -> None:
+    """Services run on hosts via runsOnHost; runsOn(HOST) on a service matches nothing (#11)."""
+    host = "HOST-00000000000000AA"
+    assert build_entity_selector(type_="SERVICE", runs_on=host) == (
+        f'type("SERVICE"),fromRelationships.runsOnHost(entityId("{host}"))'
+    )
+    assert "fromRelationships.isProcessOf(" in build_entity_selector(
+        type_="PROCESS_GROUP_INSTANCE", runs_on=host
+    )
+    assert "fromRelationships.runsOn(" in build_entity_selector(type_="PROCESS_GROUP", runs_on=host)
+    pg = "PROCESS_GROUP-00000000000000AA"
+    assert "fromRelationships.runsOn(" in build_entity_selector(type_="SERVICE", runs_on=pg)
+    with pytest.raises(DQLValueError, match="needs an entity type"):
+        build_entity_selector(ids=[A], runs_on=host)
+    with pytest.raises(DQLValueError, match="cannot link HOST to HOST"):
+        build_entity_selector(type_="HOST", runs_on=host)
+
+
+async def test_services_on_a_host_on_the_simulator() -> None:
+    case = load_case(demo_case_path())
+    hosts = {h["entityId"]: h for h in case.entities if h.get("type") == "HOST" and h.get("toRelationships")}
+    services = [e for e in case.entities if e.get("type") == "SERVICE"]
+    host, expected = next(
+        (
+            h,
+            {
+                s["entityId"]
+                for s in services
+                if h in {r["id"] for r in s["fromRelationships"].get("runsOnHost", [])}
+            },
+        )
+        for h in hosts
+        if any(h in {r["id"] for r in s["fromRelationships"].get("runsOnHost", [])} for s in services)
+    )
+    async with DynatraceClient(simulator_settings(), transport=simulator_transport(case)) as client:
+        found = await caps.list_entities(client, entity_type="SERVICE", runs_on=host)
+    assert expected and _ids(found) == expected
