@@ -247,7 +247,7 @@ async def test_change_events_and_sessions_and_bizevents(client: Any) -> None:
     assert "(error.has_crash == true or error.count >= 2)" in query and "frontend.name)" in query
     for classic in ("userExperienceScore", "dt.entity.application", "application.name", "totalErrorCount"):
         assert classic not in query  # classic USQL names do not exist in Grail
-    with pytest.raises(DQLValueError, match="frontend.name"):
+    with pytest.raises(DQLValueError, match=r"frontend\.name"):
         await caps.query_user_sessions(client, application="APPLICATION-00000000000000C1")
     biz = await caps.query_business_events(
         client, event_types=["order.placed"], split_at="2025-03-04T10:00:00Z"

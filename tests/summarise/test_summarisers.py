@@ -134,7 +134,12 @@ def test_sessions_new_rum_fields_and_top_errors() -> None:
             "error.http_5xx_count": "2",
             "frontend.name": ["shop"],
         },
-        {"dt.rum.session.id": "s2", "dt.rum.instance.id": "8812", "error.count": 0, "frontend.name": ["shop"]},
+        {
+            "dt.rum.session.id": "s2",
+            "dt.rum.instance.id": "8812",
+            "error.count": 0,
+            "frontend.name": ["shop"],
+        },
         {
             "dt.rum.session.id": "s3",
             "dt.rum.user_tag": "alice",
