@@ -265,31 +265,61 @@ def error_for_response(response: httpx.Response, op: Operation) -> DynatraceAPIE
     return DynatraceAPIError(f"unexpected answer {status} while {op.what}.", **common)
 
 
+_MISSING_SCOPES = re.compile(r"missing (?:the )?following scopes?\s*\[([^\]]*)\]", re.IGNORECASE)
+_BAD_CREDENTIALS = re.compile(
+    r"client ?id|client ?secret|client authentication|unknown client|access_token_validation_failed",
+    re.IGNORECASE,
+)
+
+
 def oauth_error_for_response(
     response: httpx.Response, *, environment: str, scopes: Sequence[str]
 ) -> DynatraceAPIError:
     """The exception for a refused OAuth client-credentials token request."""
     body = _body(response)
     status = response.status_code
-    code = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), str) else None
-    description = body.get("error_description") if isinstance(body, dict) else None
-    said = f"{code or status}" + (f": {description}" if isinstance(description, str) and description else "")
+    fields = body if isinstance(body, dict) else {}
+    code = fields.get("error") if isinstance(fields.get("error"), str) else None
+    description = fields.get("error_description") if isinstance(fields.get("error_description"), str) else ""
+    message = fields.get("message") if isinstance(fields.get("message"), str) else ""
+    said = ": ".join(
+        str(part) for part in (code or fields.get("errorCode") or status, description or message) if part
+    )
     env = f'environment "{environment}"'
     common: dict[str, Any] = {"status": status, "error_type": code, "body": body}
-    if code == "invalid_scope":
-        named = ", ".join(scopes)
+    # Real SSO bodies are not always RFC 6749: a missing scope and wrong credentials both come as
+    # 400 invalid_request, told apart only by the description, which may even be empty
+    # (dynatrace-mcp issue #24). So every field present is read, not just ``error``.
+    text = " ".join((code or "", description, message)).lower()
+    named = _MISSING_SCOPES.search(description)
+    if code == "invalid_scope" or named or "scope" in description.lower():
+        wanted = [s for s in re.split(r"[\s,]+", named.group(1)) if s] if named else list(scopes)
         return MissingScopeError(
-            f"the OAuth client of {env} is not granted the scope(s) {named} ({said}); add them to the client "
-            "(Account Management > Identity & access management > OAuth clients) to enable this capability.",
-            scopes=list(scopes),
+            f"the OAuth client of {env} is not granted the scope(s) {', '.join(wanted)} ({said}); "
+            "add them to the client (Account Management > Identity & access management > OAuth clients) "
+            "to enable this capability.",
+            scopes=wanted,
             **common,
         )
-    if code in ("invalid_client", "unauthorized_client", "invalid_grant") or status in (401, 403):
+    if (
+        code in ("invalid_client", "unauthorized_client", "invalid_grant")
+        or status in (401, 403)
+        or _BAD_CREDENTIALS.search(text)
+    ):
         return AuthenticationError(
             f"the SSO token endpoint rejected the OAuth client of {env} ({said}); check oauth_client_id "
             "(DT_OAUTH_CLIENT_ID), oauth_client_secret (DT_OAUTH_CLIENT_SECRET), "
             "account_urn (DT_ACCOUNT_URN) "
             "and sso_url (DT_SSO_URL).",
+            **common,
+        )
+    if status == 400 and code == "invalid_request" and not description:
+        return AuthenticationError(
+            f"the SSO token endpoint refused the token request of {env} without saying why ({said}). "
+            "SSO answers like this when the OAuth client id or secret is wrong, when the client lacks a "
+            f"requested scope ({', '.join(scopes) or 'none requested'}), or when the account URN does not "
+            "match; check DT_OAUTH_CLIENT_ID, DT_OAUTH_CLIENT_SECRET, DT_ACCOUNT_URN and the client's "
+            "scopes.",
             **common,
         )
     if status == 429:

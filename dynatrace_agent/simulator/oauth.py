@@ -1,9 +1,10 @@
 """The SSO token endpoint (``POST /sso/oauth2/token``, client-credentials grant).
 
-It grants the requested scopes when the client holds them all, and otherwise answers the
-400 JSON errors real SSO gives (``invalid_client``, ``invalid_scope``, ``invalid_request``,
-``unsupported_grant_type``) with ``error_description`` and an ``issueId``. ``resource`` may be
-sent or not: Dynatrace's own SDK sends none.
+It grants the requested scopes when the client holds them all, and otherwise answers with
+the bodies real SSO sends, which are not plain RFC 6749: ``errorCode`` and ``message`` beside
+``error``/``error_description`` and an ``issueId``, and both wrong credentials and a missing
+scope come as 400 ``invalid_request``, told apart only by the description (as Dynatrace's MCP
+server logs them). ``resource`` may be sent or not: Dynatrace's own SDK sends none.
 """
 
 from __future__ import annotations
@@ -24,8 +25,18 @@ __all__ = ["token_endpoint"]
 _SCOPE = re.compile(r"^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.*-]+)+$")
 
 
+_REASONS = {400: "Bad Request", 401: "Unauthorized"}
+_VALIDATION_FAILED = "Invalid OAuth2 request. UNSUCCESSFUL_OAUTH_ACCESS_TOKEN_VALIDATION_FAILED | "
+
+
 def _oauth_error(error: str, description: str, status: int = 400) -> Response:
-    body = {"error": error, "error_description": description, "issueId": str(uuid.uuid4())}
+    body = {
+        "errorCode": status,
+        "message": _REASONS.get(status, "Error"),
+        "issueId": str(uuid.uuid4()),
+        "error": error,
+        "error_description": description,
+    }
     return json(body, status, {"cache-control": "no-store"})
 
 
@@ -56,7 +67,9 @@ async def token_endpoint(request: Request) -> Response:
     valid_id = secrets.compare_digest(client_id.encode(), options.oauth_client_id.encode())
     valid_secret = secrets.compare_digest(secret.encode(), options.oauth_client_secret.encode())
     if not (valid_id and valid_secret):
-        return _oauth_error("invalid_client", "Client authentication failed: unknown client or wrong secret")
+        return _oauth_error(
+            "invalid_request", _VALIDATION_FAILED + "ClientId or clientSecret is not correct."
+        )
     granted = options.granted_oauth_scopes
     requested = form.get("scope", "").split()
     malformed = [s for s in requested if not _SCOPE.match(s)]
@@ -68,7 +81,8 @@ async def token_endpoint(request: Request) -> Response:
         missing = [s for s in requested if s not in granted and options.oauth_scopes is not None]
         if missing:
             return _oauth_error(
-                "invalid_scope", f"the client is not allowed the requested scope(s): {' '.join(missing)}"
+                "invalid_request",
+                _VALIDATION_FAILED + f"OAuth client is missing following scopes [{', '.join(missing)}]",
             )
         scopes = sorted(set(requested))
     token = state.tokens.issue(scopes, options.token_expiry_s)

@@ -33,8 +33,8 @@ async def test_token_grants_requested_scopes_with_or_without_resource(sim: httpx
 @pytest.mark.parametrize(
     ("form", "error"),
     [
-        ({**GOOD, "client_secret": "dt0s02.SIMULATOR.WRONG"}, "invalid_client"),
-        ({**GOOD, "client_id": "dt0s02.OTHER"}, "invalid_client"),
+        ({**GOOD, "client_secret": "dt0s02.SIMULATOR.WRONG"}, "invalid_request"),
+        ({**GOOD, "client_id": "dt0s02.OTHER"}, "invalid_request"),
         ({**GOOD, "grant_type": "password"}, "unsupported_grant_type"),
         ({"grant_type": "client_credentials"}, "invalid_request"),
         ({**GOOD, "scope": "not a:scope!"}, "invalid_scope"),
@@ -45,6 +45,7 @@ async def test_token_errors(sim: httpx.AsyncClient, form: dict[str, str], error:
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == error and body["error_description"] and body["issueId"]
+    assert body["errorCode"] == 400 and body["message"] == "Bad Request"  # real SSO's extra fields
     assert "SECRET" not in response.text
 
 
@@ -56,8 +57,8 @@ async def test_token_needs_a_form_body(sim: httpx.AsyncClient) -> None:
 async def test_per_client_granted_scopes(sim_client_factory: ClientFactory) -> None:
     client = sim_client_factory(SimulatorOptions(oauth_scopes={"storage:logs:read", "storage:buckets:read"}))
     refused = await client.post(TOKEN, data={**GOOD, "scope": "storage:logs:read storage:spans:read"})
-    assert refused.status_code == 400 and refused.json()["error"] == "invalid_scope"
-    assert "storage:spans:read" in refused.json()["error_description"]
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_request"
+    assert "missing following scopes [storage:spans:read]" in refused.json()["error_description"]
     everything = (await client.post(TOKEN, data=GOOD)).json()
     assert everything["scope"] == "storage:buckets:read storage:logs:read"
 
