@@ -2,6 +2,10 @@
 
 Distinct from Davis problems: these are what *people and pipelines* did, the usual trigger
 of an incident. Filtered to change types, optionally around entities, newest first.
+
+Which table holds them varies by tenant generation: Events API v2 events are in ``events``,
+some tenants expose Davis events in ``dt.davis.events`` as well. So ``events`` is asked
+first and ``dt.davis.events`` only when it has nothing, with both queries cited.
 """
 
 from __future__ import annotations
@@ -39,10 +43,12 @@ from dynatrace_agent.summarise.events import event_entity, summarise_events
 if TYPE_CHECKING:
     from dynatrace_agent.client import DynatraceClient
 
-__all__ = ["CAPABILITY", "CHANGE_EVENT_TYPES", "ChangeEvent", "query_change_events"]
+__all__ = ["CAPABILITY", "CHANGE_EVENT_TABLES", "CHANGE_EVENT_TYPES", "ChangeEvent", "query_change_events"]
 
 CAPABILITY = "events"
 CHANGE_EVENT_TYPES = ("CUSTOM_DEPLOYMENT", "CUSTOM_CONFIGURATION", "CUSTOM_INFO", "CUSTOM_ANNOTATION")
+#: Where change events live, in the order asked (the second only when the first has none).
+CHANGE_EVENT_TABLES = ("events", "dt.davis.events")
 
 
 class ChangeEvent(Record):
@@ -98,23 +104,36 @@ async def query_change_events(
         kinds.append(in_("event.type", types))
     if include_sdlc:
         kinds.append(eq("event.kind", "SDLC_EVENT"))
-    query = Query.fetch("events", timeframe(timeframe_start, timeframe_end)).filter(or_(*kinds))
-    if entity_ids:
-        query = query.filter(_entity_condition(entity_ids))
-    query = query.sort("timestamp", descending=True).limit(max_events)
     anchor_at = anchor if isinstance(anchor, datetime) else safe_timestamp(anchor) if anchor else None
     names: dict[str, str] = {}
-    result = await fetch_records(
-        client,
-        CAPABILITY,
-        ChangeEvent,
-        query,
-        limit=max_events,
-        limit_name="max_events",
-        summarise=lambda raw, grail, budget: summarise_events(
-            raw, budget=budget, grail=grail, anchor=anchor_at, entity_names=names
-        ),
-    )
+    tried: list[str] = []
+    result: CapabilityResult[ChangeEvent] | None = None
+    for table in CHANGE_EVENT_TABLES:
+        query = Query.fetch(table, timeframe(timeframe_start, timeframe_end)).filter(or_(*kinds))
+        if entity_ids:
+            query = query.filter(_entity_condition(entity_ids))
+        query = query.sort("timestamp", descending=True).limit(max_events)
+        result = await fetch_records(
+            client,
+            CAPABILITY,
+            ChangeEvent,
+            query,
+            limit=max_events,
+            limit_name="max_events",
+            summarise=lambda raw, grail, budget: summarise_events(
+                raw, budget=budget, grail=grail, anchor=anchor_at, entity_names=names
+            ),
+        )
+        tried.extend(result.queries)
+        if result.raw:
+            break
+    assert result is not None
+    result.queries = tried
+    if len(tried) > 1:
+        result.notes.append(
+            "fetch events had no change events; "
+            + ("dt.davis.events had them" if result.raw else "dt.davis.events had none either")
+        )
     if resolve_names:
         names.update(await display_names(client, [e for r in result.raw if (e := event_entity(r))]))
     return result

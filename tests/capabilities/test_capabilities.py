@@ -296,3 +296,22 @@ def test_every_capability_name_is_a_scope_key() -> None:
         caps.dql,
     ]
     assert {m.CAPABILITY for m in modules} == set(CAPABILITY_SCOPES)
+
+
+async def test_change_events_fall_back_to_davis_events(client: Any) -> None:
+    """Tenants differ in which table holds change events: events first, then dt.davis.events."""
+    client.grail.on("fetch events", [])
+    client.grail.on(
+        "fetch dt.davis.events",
+        [{"timestamp": "2025-03-04T10:15:00Z", "event.id": "d1", "event.type": "CUSTOM_DEPLOYMENT"}],
+    )
+    result = await caps.query_change_events(client, entity_ids=[CHECKOUT])
+    assert [q.split(",")[0] for q in result.queries] == ["fetch events", "fetch dt.davis.events"]
+    assert [r.event_id for r in result.records] == ["d1"] and "dt.davis.events had them" in result.notes[0]
+    assert result.query and result.query.startswith("fetch dt.davis.events")
+    _scopes_ok(client, "events")
+    client.grail.calls.clear()
+    client.grail.responders.clear()
+    client.grail.on("fetch events", [{"timestamp": "2025-03-04T10:15:00Z", "event.id": "e1"}])
+    found = await caps.query_change_events(client)
+    assert len(client.grail.calls) == 1 and found.records[0].event_id == "e1"
