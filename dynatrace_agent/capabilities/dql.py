@@ -67,7 +67,10 @@ def table_scopes(query: str) -> list[str]:
     scopes = {TABLE_SCOPES[t] for t in _FETCH.findall(bare) if t in TABLE_SCOPES}
     if re.search(r"(^|\|)\s*(timeseries|metrics)\b", bare):
         scopes.add("storage:metrics:read")
-    if "smartscape" in bare or "dt.entity." in bare:
+    # Smartscape commands read the smartscape storage; only ``fetch dt.entity.*`` reads entities.
+    if re.search(r"\bsmartscape(Nodes|Edges)\b", bare):
+        scopes.add("storage:smartscape:read")
+    if "dt.entity." in bare:
         scopes.add("storage:entities:read")
     return sorted(scopes)
 

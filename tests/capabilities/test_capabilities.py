@@ -272,6 +272,9 @@ async def test_execute_dql_read_only_and_limits(client: Any) -> None:
         with pytest.raises(DQLValueError, match=r"read-only|empty"):
             check_read_only(bad)
     assert table_scopes("fetch spans | join [fetch logs]") == ["storage:logs:read", "storage:spans:read"]
+    # smartscape DQL needs storage:smartscape:read, not the entities scope (MCP server README)
+    assert table_scopes('smartscapeNodes "SERVICE" | limit 5') == ["storage:smartscape:read"]
+    assert table_scopes("fetch dt.entity.service") == ["storage:entities:read"]
 
 
 async def test_summary_budget_bounds(client: Any) -> None:
