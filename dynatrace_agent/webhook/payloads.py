@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from dynatrace_agent.values import parse_timestamp
 from dynatrace_agent.webhook.safety import BodyRejected, check_body, displayable, safe_url
 
 __all__ = [
@@ -212,6 +213,11 @@ def _maybe_json(value: Any) -> Any:
 
 
 def _epoch_ms(value: Any) -> int | None:
+    """Epoch milliseconds from epoch s/ms/µs/ns (number or numeric text) or an ISO-8601 string.
+
+    Classic webhooks send epoch numbers; a Workflows problem record sends ``event.start`` /
+    ``event.end`` as ISO-8601 text (``2025-03-11T14:20:00.000000000Z``), which must not be dropped.
+    """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
@@ -220,16 +226,22 @@ def _epoch_ms(value: Any) -> int | None:
         try:
             number = float(value.strip())
         except ValueError:
-            return None
+            parsed = parse_timestamp(value.strip()) if _ISO_START.match(value.strip()) else None
+            return None if parsed is None else int(parsed.timestamp() * 1000)
     else:
         return None
-    if number != number or number <= 0 or number > 1e17:
+    if number != number or number <= 0 or number > 1e19:
         return None  # NaN, "-1" for "still open", or garbage
     if number < 1e11:  # seconds, not milliseconds
         number *= 1000
-    if number > 1e15:  # nanoseconds (Grail timestamps)
+    elif number > 1e17:  # nanoseconds (Grail timestamps)
         number /= 1e6
+    elif number > 1e14:  # microseconds
+        number /= 1e3
     return int(number)
+
+
+_ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
 def _split_names(text: str) -> list[str]:

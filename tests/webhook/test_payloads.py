@@ -125,10 +125,30 @@ def test_workflow_problem_record_flat_and_nested() -> None:
     assert [e.type for e in n.entities] == ["HOST", "PROCESS_GROUP_INSTANCE"]
     assert n.root_cause == "db-1"
     assert n.shape == "workflow"
+    assert n.start_ms == 1717999200000  # the ISO event.start a Workflows record sends is kept
     nested = parse_notification({"event": {"id": "-4_1V2", "status": "CLOSED"}, "display_id": "P-2401"})
     assert (nested.problem_key, nested.state, nested.raw_state) == ("-4_1V2", "RESOLVED", "CLOSED")
     reopened = parse_notification({**flat, "event.status_transition": "REOPENED"})
     assert reopened.state == "OPEN"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-06-10T06:00:00.000000000Z",
+        "2024-06-10T08:00:00+02:00",
+        1717999200000,
+        "1717999200000",
+        1717999200,
+        1717999200000000,
+        1717999200000000000,
+    ],
+)
+def test_workflow_event_start_iso_or_epoch(value: object) -> None:
+    """Workflows send event.start as ISO text; epoch s/ms/µs/ns still parse to the same instant."""
+    body = {"event.id": "-4_1V2", "event.status": "ACTIVE", "event.start": value, "event.end": "-1"}
+    n = parse_notification(body)
+    assert n.start_ms == 1717999200000 and n.end_ms is None
 
 
 def test_send_test_notification_is_recognised() -> None:
