@@ -182,11 +182,15 @@ async def list_entities(request: Request, plane: str) -> Response:
     state: SimulatorState = request.app.state.sim
     try:
         raw = dict(request.query_params)
-        fields = parse_fields(
-            raw.get("fields"), _ENTITY_FIELDS, prefixes=("properties", "fromRelationships", "toRelationships")
-        )
+        # The page key carries every parameter, ``fields`` included: Dynatrace wants the key
+        # alone on later pages, so fields sent beside it are refused rather than re-read.
         query, offset = first_page_or_key(
-            "entities", raw, ("entitySelector", "from", "to", "sort", "pageSize")
+            "entities", raw, ("entitySelector", "fields", "from", "to", "sort", "pageSize"), alone_except=()
+        )
+        fields = parse_fields(
+            query.get("fields"),
+            _ENTITY_FIELDS,
+            prefixes=("properties", "fromRelationships", "toRelationships"),
         )
         if not query.get("entitySelector"):
             raise ParamError("entitySelector", 'is required, e.g. type("SERVICE")')

@@ -135,6 +135,15 @@ async def test_entities_listing_fields_sort_and_paging(sim: httpx.AsyncClient) -
         await sim.get("/api/v2/entities", params={"nextPageKey": first["nextPageKey"]}, headers=API_TOKEN)
     ).json()
     assert [e["displayName"] for e in second["entities"]] == ["checkout"] and "nextPageKey" not in second
+    # the key carries the fields: the second page has the same projection without resending them
+    assert second["entities"][0]["properties"] == {"serviceType": "WEB_SERVICE"} or set(
+        second["entities"][0]["properties"]
+    ) == {"serviceType"}
+    assert "tags" in second["entities"][0] and "fromRelationships" in second["entities"][0]
+    beside = await sim.get(
+        "/api/v2/entities", params={"nextPageKey": first["nextPageKey"], "fields": "+tags"}, headers=API_TOKEN
+    )
+    assert beside.status_code == 400 and "alone" in beside.text
     old = (
         await sim.get(
             "/api/v2/entities",
