@@ -279,9 +279,11 @@ def oauth_error_for_response(
     body = _body(response)
     status = response.status_code
     fields = body if isinstance(body, dict) else {}
-    code = fields.get("error") if isinstance(fields.get("error"), str) else None
-    description = fields.get("error_description") if isinstance(fields.get("error_description"), str) else ""
-    message = fields.get("message") if isinstance(fields.get("message"), str) else ""
+    raw_code = fields.get("error")
+    code: str | None = raw_code if isinstance(raw_code, str) else None
+    raw_description, raw_message = fields.get("error_description"), fields.get("message")
+    description: str = raw_description if isinstance(raw_description, str) else ""
+    message: str = raw_message if isinstance(raw_message, str) else ""
     said = ": ".join(
         str(part) for part in (code or fields.get("errorCode") or status, description or message) if part
     )

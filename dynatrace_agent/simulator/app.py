@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from dynatrace_agent.case import IncidentCase
-from dynatrace_agent.simulator import classic, grail, settings_objects, slo
+from dynatrace_agent.simulator import classic, grail, settings_objects, slo, slo_eval
 from dynatrace_agent.simulator.auth import authenticate
 from dynatrace_agent.simulator.entities import EntityIndex
 from dynatrace_agent.simulator.faults import TOKEN_PATH, FaultMiddleware
@@ -71,6 +71,8 @@ def _routes(options: SimulatorOptions) -> list[BaseRoute]:
             Route("/platform/storage/query/v1/query:poll", grail.poll_query, methods=["GET"]),
             Route("/platform/storage/query/v1/query:cancel", grail.cancel_query, methods=["POST"]),
             Route("/platform/slo/v1/slos", slo.list_slos, methods=["GET"]),
+            Route("/platform/slo/v1/slos/evaluation:start", slo_eval.start_evaluation, methods=["POST"]),
+            Route("/platform/slo/v1/slos/evaluation:poll", slo_eval.poll_evaluation, methods=["GET"]),
             Route("/platform/slo/v1/slos/{id}", slo.get_slo, methods=["GET"]),
             Route("/platform/management/v1/environment", _environment_info, methods=["GET"]),
         ]

@@ -1,8 +1,8 @@
 """SLO service routes (``/platform/slo/v1/slos``), scope ``slo:slos:read``.
 
 Paging uses ``page-key``/``page-size`` (never both at once); ``filter`` supports clauses such
-as ``name contains 'checkout'`` joined by ``and`` and is resent on every page. Errors use the
-platform envelope.
+as ``name~'checkout'`` (contains, the form Dynatrace's dtctl sends) or ``name = 'x'``, joined by
+``and``, and is resent on every page. Errors use the platform envelope.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dynatrace_agent.simulator.state import SimulatorState
 __all__ = ["get_slo", "list_slos"]
 
 _CLAUSE = re.compile(
-    r"^\s*(?P<field>name|description|id|externalId|tags)\s+(?P<op>contains|=|!=|startsWith)\s+'(?P<value>(?:[^'\\]|\\.)*)'\s*$",
+    r"^\s*(?P<field>name|description|id|externalId|tags)\s*(?P<op>~|=|!=)\s*'(?P<value>(?:[^'\\]|\\.)*)'\s*$",
     re.IGNORECASE,
 )
 
@@ -36,7 +36,7 @@ def _compile(text: str) -> list[tuple[str, str, str]]:
         match = _CLAUSE.match(part)
         if not match:
             raise _BadRequest(
-                f"Invalid filter {part.strip()!r}: use clauses like name contains 'checkout' joined by 'and'"
+                f"Invalid filter {part.strip()!r}: use clauses like name~'checkout' joined by 'and'"
             )
         clauses.append((match["field"], match["op"].lower(), match["value"].replace("\\'", "'")))
     return clauses
@@ -47,10 +47,8 @@ def _matches(slo: dict[str, Any], clauses: list[tuple[str, str, str]]) -> bool:
         have = slo.get("name" if field.lower() == "name" else field)
         texts = [str(t) for t in have] if isinstance(have, list) else [] if have is None else [str(have)]
         w = want.casefold()
-        if op == "contains":
+        if op == "~":
             ok = any(w in t.casefold() for t in texts)
-        elif op == "startswith":
-            ok = any(t.casefold().startswith(w) for t in texts)
         elif op == "=":
             ok = any(t.casefold() == w for t in texts)
         else:

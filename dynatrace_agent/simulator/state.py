@@ -7,7 +7,7 @@ cases side by side) never share anything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dynatrace_agent.case import IncidentCase
 from dynatrace_agent.simulator.auth import TokenStore
@@ -30,6 +30,7 @@ class SimulatorState:
     queries: QueryStore
     tokens: TokenStore = field(default_factory=TokenStore)
     requests_counted: int = 0
+    slo_evaluations: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> result
 
     def count_request(self) -> int:
         """Count one API request (faults are keyed on this number) and return it."""

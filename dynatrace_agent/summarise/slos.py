@@ -1,8 +1,9 @@
-"""SLOs → name, targets, warning thresholds, timeframes and SLI definition.
+"""SLOs → name, targets, warning thresholds, timeframes, SLI, and the evaluated status.
 
-Reads both the platform SLO service shape (``criteria[]``, ``customSli``/``sliReference``)
-and the classic SLO API shape (``target``, ``warning``, ``timeframe``, ``metricExpression``,
-``status``), because tenants have either.
+Reads the platform SLO service's definitions (``criteria[]``, ``customSli``/``sliReference``)
+and their evaluations (``evaluationResults[]`` per criterion: ``status``, ``value``,
+``errorBudget``), which the capability attaches to each SLO. The platform list itself carries
+no status; classic-API fields such as ``status``/``evaluatedPercentage`` are not read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dynatrace_agent.summarise._common import Record, fmt_num, shorten
 from dynatrace_agent.summarise.budget import DEFAULT_BUDGET, fit_sections, table_section, top_n
 from dynatrace_agent.values import as_float
 
-__all__ = ["slo_criteria", "slo_sli", "summarise_slos"]
+__all__ = ["slo_criteria", "slo_evaluation", "slo_sli", "summarise_slos"]
 
 
 def slo_criteria(slo: Mapping[str, Any]) -> list[tuple[float | None, float | None, str]]:
@@ -43,6 +44,25 @@ def slo_sli(slo: Mapping[str, Any]) -> str:
     return str(slo.get("metricExpression") or slo.get("metricKey") or "?")
 
 
+def slo_evaluation(slo: Mapping[str, Any], index: int) -> str:
+    """The evaluated status of criterion ``index``: ``WARNING 99.1% (budget 12%)``, or why there is none."""
+    results = slo.get("evaluationResults")
+    if isinstance(results, list) and index < len(results) and isinstance(results[index], Mapping):
+        result = results[index]
+        value, budget = as_float(result.get("value")), as_float(result.get("errorBudget"))
+        parts = [str(result.get("status") or "?")]
+        if value is not None:
+            parts.append(f"{fmt_num(value)}%")
+        if budget is not None:
+            parts.append(f"(budget {fmt_num(budget)}%)")
+        if result.get("message") and value is None:
+            parts.append(shorten(str(result["message"]), 60))
+        return " ".join(parts)
+    if slo.get("evaluationError"):
+        return "not evaluated: " + shorten(str(slo["evaluationError"]), 60)
+    return "not evaluated"
+
+
 def summarise_slos(
     records: Sequence[Record],
     *,
@@ -57,12 +77,16 @@ def summarise_slos(
             budget=budget,
         )
     rows = []
+    statuses: dict[str, int] = {}
+    for slo in records:
+        for result in slo.get("evaluationResults") or []:
+            if isinstance(result, Mapping):
+                key = str(result.get("status") or "?")
+                statuses[key] = statuses.get(key, 0) + 1
     for slo in records[: top_n(budget, per_item=180)]:
-        status = slo.get("status")
-        value = as_float(slo.get("evaluatedPercentage"))
-        current = f"{status or ''} {fmt_num(value) + '%' if value is not None else ''}".strip() or "–"
         tags = slo.get("tags")
-        for target, warning, frame in slo_criteria(slo):
+        for index, (target, warning, frame) in enumerate(slo_criteria(slo)):
+            current = slo_evaluation(slo, index)
             rows.append(
                 [
                     slo.get("name"),
@@ -76,6 +100,10 @@ def summarise_slos(
                 ]
             )
     headline = f"{len(records):,} SLOs"
+    if statuses:
+        order = ("FAILURE", "WARNING", "SUCCESS")
+        ranked = sorted(statuses.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 3, kv[0]))
+        headline += "; evaluated: " + ", ".join(f"{n} {status}" for status, n in ranked)
     table = table_section(
         None,
         ["name", "id", "target %", "warning %", "timeframe", "status", "SLI", "tags"],

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from dynatrace_agent.client import QueryResult
+from dynatrace_agent.errors import DynatraceAPIError
 from dynatrace_agent.simulator.dql.parser import parse as _parse
 
 
@@ -58,9 +59,17 @@ class FakeSlo:
     slos: list[dict[str, Any]] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
 
+    evaluations: dict[str, dict[str, Any]] = field(default_factory=dict)
+
     def list_slos(self, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
         self.calls.append(kwargs)
         return _aiter(self.slos)
+
+    async def evaluate(self, slo_id: str, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append({"evaluate": slo_id, **kwargs})
+        if slo_id not in self.evaluations:
+            raise DynatraceAPIError(f"SLO {slo_id} not found", status=404)
+        return self.evaluations[slo_id]
 
 
 @dataclass

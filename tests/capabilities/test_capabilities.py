@@ -118,10 +118,28 @@ async def test_alerting_rules_filtering(client: Any) -> None:
     assert [r.object_id for r in result.records] == ["a"] and result.records[0].kind == "metric_event"
 
 
-async def test_list_slos_name_filter(client: Any) -> None:
-    client.slo.slos = [{"id": "s", "name": "Checkout", "criteria": [{"target": 99.5}]}]
+async def test_list_slos_name_filter_and_evaluation(client: Any) -> None:
+    """The filter is name~'…' (dtctl's form); status and budget come from evaluation:start/poll."""
+    client.slo.slos = [
+        {"id": "s", "name": "Checkout", "criteria": [{"target": 99.5, "warning": 99.8}]},
+        {"id": "gone", "name": "Checkout old", "criteria": [{"target": 99.0}]},
+        # classic SLO API fields are not read: a status here must not appear in the summary
+        {"id": "t", "name": "Checkout classic", "status": "SUCCESS", "evaluatedPercentage": 100.0},
+    ]
+    client.slo.evaluations["s"] = {
+        "evaluationResults": [
+            {"criteria": "now-7d - now", "status": "WARNING", "value": 99.6, "errorBudget": 20.0}
+        ]
+    }
+    client.slo.evaluations["t"] = {"evaluationResults": []}
     result = await caps.list_slos(client, name_contains="check")
-    assert client.slo.calls[0]["filter"] == "name contains 'check'" and result.records[0].name == "Checkout"
+    assert client.slo.calls[0]["filter"] == "name~'check'" and result.records[0].name == "Checkout"
+    text = result.summary()
+    assert "evaluated: 1 WARNING" in text and "WARNING 99.6% (budget 20%)" in text
+    assert "not evaluated: SLO gone not found" in text and "SUCCESS" not in text
+    assert result.notes == ["1 of 3 SLO evaluations failed; see evaluationError"]
+    unevaluated = await caps.list_slos(client, evaluate=0)
+    assert not any("evaluationResults" in r or "evaluationError" in r for r in unevaluated.raw)
     with pytest.raises(ValueError, match="quotes"):
         await caps.list_slos(client, name_contains="x' or name contains '")
 

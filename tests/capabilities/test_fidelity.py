@@ -68,3 +68,18 @@ async def test_sessions_filter_on_real_fields(sim: DynatraceClient) -> None:
     mine = await caps.query_user_sessions(sim, user=user, timeframe_start="now-3h")
     assert mine.raw and {r["dt.rum.user_tag"] for r in mine.raw} == {user}
     assert "Top errors:" in errors.summary() and "HTTP 5xx responses" in errors.summary()
+
+
+async def test_slos_are_evaluated_through_start_and_poll(sim: DynatraceClient) -> None:
+    """The platform list has no status: each SLO is evaluated (evaluation:start + evaluation:poll)."""
+    result = await caps.list_slos(sim, name_contains="availability")
+    assert {r["name"] for r in result.raw} >= {"checkout availability", "payment availability"}
+    payment = next(r for r in result.raw if r["name"] == "payment availability")
+    evaluation = payment["evaluationResults"][0]
+    assert evaluation["status"] in ("SUCCESS", "WARNING", "FAILURE") and isinstance(
+        evaluation["value"], float
+    )
+    assert "evaluated:" in result.summary()
+    assert any("evaluation:start" in q for q in result.queries)
+    # the demo's payment outage breaks its availability SLO
+    assert evaluation["status"] == "FAILURE" and evaluation["errorBudget"] < 0

@@ -30,11 +30,11 @@ async def test_slos_page_with_page_key_and_resend_the_filter(
         ]
     )
     async with make_client() as client:
-        slos = [s async for s in client.slo.list_slos(filter="name contains 'checkout'")]
+        slos = [s async for s in client.slo.list_slos(filter="name~'checkout'")]
     assert [s["id"] for s in slos] == ["a", "b", "c"]
     first, second = (dict(c.request.url.params) for c in route.calls)
-    assert first == {"page-size": "100", "filter": "name contains 'checkout'"}
-    assert second == {"page-key": "K1", "filter": "name contains 'checkout'"}
+    assert first == {"page-size": "100", "filter": "name~'checkout'"}
+    assert second == {"page-key": "K1", "filter": "name~'checkout'"}
     assert parse_qs(sso.calls.last.request.content.decode())["scope"] == ["slo:slos:read"]
 
 

@@ -52,3 +52,39 @@ async def test_metric_units_only_when_asked(sim: httpx.AsyncClient) -> None:
     assert bare["result"]["metadata"]["metrics"] and "unit" not in bare["result"]["metadata"]["metrics"][0]
     enriched = await _run(sim, query, {"enrich": "metric-metadata"})
     assert enriched["result"]["metadata"]["metrics"][0]["unit"]
+
+
+async def test_slo_evaluation_start_and_poll(sim: httpx.AsyncClient) -> None:
+    headers = await oauth_token(sim, "slo:slos:read")
+    listed = (await sim.get("/platform/slo/v1/slos", headers=headers, params={"filter": "name~'a'"})).json()
+    assert listed["slos"] and all("status" not in s for s in listed["slos"])
+    refused = await sim.get("/platform/slo/v1/slos", headers=headers, params={"filter": "name contains 'a'"})
+    assert refused.status_code == 400  # only the verified name~'…' form
+    slo_id = listed["slos"][0]["id"]
+    started = await sim.post("/platform/slo/v1/slos/evaluation:start", headers=headers, json={"id": slo_id})
+    assert started.status_code == 202 and started.json()["evaluationToken"]
+    token = started.json()["evaluationToken"]
+    polled = await sim.get(
+        "/platform/slo/v1/slos/evaluation:poll", headers=headers, params={"evaluation-token": token}
+    )
+    body = polled.json()
+    assert polled.status_code == 200 and body["definition"]["id"] == slo_id
+    assert body["evaluationResults"] and body["evaluationResults"][0]["status"]
+    missing = await sim.post("/platform/slo/v1/slos/evaluation:start", headers=headers, json={"id": "nope"})
+    assert missing.status_code == 404
+    gone = await sim.get(
+        "/platform/slo/v1/slos/evaluation:poll", headers=headers, params={"evaluation-token": "x"}
+    )
+    assert gone.status_code == 410
+
+
+async def test_iterative_array_expressions(sim: httpx.AsyncClient) -> None:
+    """``a[] - b[]`` works element by element, as SLO indicators write it."""
+    query = (
+        "timeseries { t = avg(dt.service.response.time) }, interval:5m, from:now()-1h"
+        " | fieldsAdd d = t[] * 2, s = (t[] - t[]) / 1"
+    )
+    record = (await _run(sim, query))["result"]["records"][0]
+    pairs = [(a, b) for a, b in zip(record["t"], record["d"], strict=True) if a is not None]
+    assert pairs and all(b == 2 * a for a, b in pairs)
+    assert all(v in (0, 0.0, None) for v in record["s"])

@@ -82,7 +82,7 @@ async def test_slo_listing_filter_and_page_key(sim: httpx.AsyncClient) -> None:
         names += [s["name"] for s in page["slos"]]
         key = page.get("nextPageKey")
     assert len(names) == 5 and len(set(names)) == 5
-    params = {"filter": "name contains 'checkout'"}
+    params = {"filter": "name~'checkout'"}
     filtered = (await sim.get("/platform/slo/v1/slos", params=params, headers=headers)).json()
     assert [s["name"] for s in filtered["slos"]] == ["Checkout availability", "Checkout latency"]
     one = await sim.get("/platform/slo/v1/slos/slo-2", headers=headers)

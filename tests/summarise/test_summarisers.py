@@ -327,12 +327,16 @@ def test_alerting_rules_both_schemas() -> None:
     assert "| Checkout errors | no | davis_anomaly_detector |" in text and "| obj2 |" in text
 
 
-def test_slos_both_shapes() -> None:
+def test_slos_definitions_with_evaluations() -> None:
+    """Status comes from evaluationResults; classic status/evaluatedPercentage are not read."""
     platform = {
         "id": "a",
         "name": "Checkout availability",
         "criteria": [{"timeframeFrom": "now-7d", "timeframeTo": "now", "target": 99.5, "warning": 99.8}],
         "customSli": {"indicator": "timeseries x"},
+        "evaluationResults": [
+            {"criteria": "now-7d - now", "status": "FAILURE", "value": 98.25, "errorBudget": -250}
+        ],
     }
     classic = {
         "id": "b",
@@ -345,8 +349,12 @@ def test_slos_both_shapes() -> None:
         "evaluatedPercentage": 96.1,
     }
     text = summarise_slos([platform, classic])
-    assert "| Checkout availability | a | 99.5 | 99.8 | now-7d .. now | – | timeseries x |" in text
-    assert "| Legacy | b | 95 | 97.5 | -1d | WARNING 96.1% |" in text
+    assert text.startswith("2 SLOs; evaluated: 1 FAILURE")
+    assert (
+        "| Checkout availability | a | 99.5 | 99.8 | now-7d .. now | FAILURE 98.2% (budget -250%) "
+        "| timeseries x |" in text
+    )
+    assert "| Legacy | b | 95 | 97.5 | -1d | not evaluated |" in text and "96.1" not in text
 
 
 def test_dql_profile_and_examples() -> None:

@@ -60,6 +60,7 @@ class FieldRef:
     start: int
     end: int
     quoted: bool = False
+    iterate: bool = False  # ``name[]``: one element at a time (an iterative expression)
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +313,7 @@ def canonical(expr: Expr, parent_precedence: int = 0) -> str:
             return json.dumps(expr.value, ensure_ascii=False)
         return expr.text
     if isinstance(expr, FieldRef):
-        return _identifier(expr.name, expr.quoted)
+        return _identifier(expr.name, expr.quoted) + ("[]" if expr.iterate else "")
     if isinstance(expr, Call):
         parts = [canonical(a) for a in expr.args] + [f"{k}: {canonical(v)}" for k, v in expr.named]
         return f"{expr.name}({', '.join(parts)})"

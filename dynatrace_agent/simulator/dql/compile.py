@@ -166,7 +166,54 @@ def compile_expr(expr: ast.Expr, ctx: CompileContext) -> Fn:
     fn = _compile(expr, ctx)
     if is_constant(expr) and not isinstance(expr, ast.Literal):
         return _const(fn({}))
+    names = _iterated(expr)
+    if names:
+        return _elementwise(fn, names)
     return fn
+
+
+_ITER = "\x00iter:"  # record keys holding the current element of an iterated array
+_ITERATING = "\x00iterating"
+
+
+def _iterated(expr: ast.Expr) -> list[str]:
+    """Names used as ``name[]`` anywhere in ``expr``."""
+    if isinstance(expr, ast.FieldRef):
+        return [expr.name] if expr.iterate else []
+    if isinstance(expr, ast.Unary):
+        return _iterated(expr.operand)
+    if isinstance(expr, ast.Binary):
+        return list(dict.fromkeys(_iterated(expr.left) + _iterated(expr.right)))
+    if isinstance(expr, ast.ListLit):
+        return list(dict.fromkeys(n for i in expr.items for n in _iterated(i)))
+    if isinstance(expr, ast.Call):
+        subs = [*expr.args, *(v for _, v in expr.named)]
+        return list(dict.fromkeys(n for a in subs for n in _iterated(a)))
+    return []
+
+
+def _elementwise(fn: Fn, names: list[str]) -> Fn:
+    """An iterative expression: ``fn`` once per index of the arrays, giving an array (null if one is not)."""
+
+    def each(r: Record) -> Any:
+        if _ITERATING in r:  # an inner part of an expression already being iterated
+            return fn(r)
+        arrays: list[list[Any]] = []
+        for n in names:
+            value = r.get(n)
+            if not isinstance(value, list):
+                return None
+            arrays.append(value)
+        out = []
+        for i in range(min(len(a) for a in arrays)):
+            view = dict(r)
+            view[_ITERATING] = True
+            for name, array in zip(names, arrays, strict=True):
+                view[_ITER + name] = array[i]
+            out.append(fn(view))
+        return out
+
+    return each
 
 
 def _literal_value(expr: ast.Literal) -> object:
@@ -179,7 +226,7 @@ def _compile(expr: ast.Expr, ctx: CompileContext) -> Fn:
     if isinstance(expr, ast.Literal):
         return _const(_literal_value(expr))
     if isinstance(expr, ast.FieldRef):
-        name = expr.name
+        name = _ITER + expr.name if expr.iterate else expr.name
         return lambda r: r.get(name)
     if isinstance(expr, ast.ListLit):
         items = [compile_expr(i, ctx) for i in expr.items]

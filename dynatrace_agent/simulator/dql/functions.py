@@ -124,7 +124,7 @@ def _to_string(v: object) -> object:
     if v.__class__ is bool:
         return "true" if v else "false"
     if v.__class__ is Uid:
-        return str.__str__(v)  # type: ignore[arg-type]
+        return str.__str__(v)
     if isinstance(v, str):
         return v
     return str(int(v)) if isinstance(v, int) else str(v)

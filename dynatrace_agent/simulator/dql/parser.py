@@ -316,6 +316,11 @@ class _Parser:
                 return ast.Literal(value, operand.kind, tok.start, operand.end, "-" + operand.text)
             return ast.Unary("-", operand, tok.start, operand.end)
         expr = self.parse_primary()
+        if isinstance(expr, ast.FieldRef) and self.is_punct("[") and self.is_punct("]", 1):
+            # ``total[]``: an iterative expression over an array (as in SLO indicators)
+            self.advance()
+            close = self.advance()
+            expr = ast.FieldRef(expr.name, expr.start, close.end, expr.quoted, iterate=True)
         if self.is_punct("@") or self.is_punct("["):
             tok = self.peek()
             what = "Time alignment with '@'" if tok.text == "@" else "Array/record access with '[...]'"

@@ -95,7 +95,7 @@ _UID_TEXT = re.compile(r"[0-9a-fA-F]{1,32}\Z")
 def to_uid(value: object) -> Uid | None:
     """``toUid``: a hex string (up to 128 bits) as a uid, lower-cased; null otherwise."""
     if value.__class__ is Uid:
-        return value  # type: ignore[return-value]
+        return value
     if isinstance(value, str) and _UID_TEXT.match(value.strip()):
         return Uid(value.strip().lower())
     return None
