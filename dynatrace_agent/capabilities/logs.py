@@ -3,6 +3,12 @@
 Fetching every log line does not scale; the counts by level and by service come from one
 ``summarize`` over the full window, the patterns and examples from the newest ``sample_size``
 records, and, when asked, a baseline sample from just before the window marks new patterns.
+
+Logs are attached to process groups, hosts and Kubernetes workloads; ``dt.entity.service`` is
+on a log record only for some ingestion paths. So the logs of a service are found through
+its process group(s) (looked up in the Entities API: a service ``runsOn`` its process group),
+then its id, then the OpenTelemetry ``service.name``. Without the entities scope the lookup
+is skipped and a note says the filter fell back to the service fields alone.
 """
 
 from __future__ import annotations
@@ -21,15 +27,17 @@ from dynatrace_agent.capabilities.base import (
     grail_query,
     to_models,
 )
-from dynatrace_agent.capabilities.filters import entities_condition, named_condition
-from dynatrace_agent.dql import Expr, Query, contains, func, in_, timeframe
+from dynatrace_agent.capabilities.entities import build_entity_selector
+from dynatrace_agent.capabilities.filters import LOOKS_LIKE_ID, entities_condition, named_condition
+from dynatrace_agent.dql import Expr, Query, contains, entity_id, func, in_, or_, timeframe
+from dynatrace_agent.errors import DynatraceAgentError
 from dynatrace_agent.summarise.logs import ERROR_LEVELS, summarise_logs
 from dynatrace_agent.values import as_int
 
 if TYPE_CHECKING:
     from dynatrace_agent.client import DynatraceClient
 
-__all__ = ["CAPABILITY", "LogRecord", "log_conditions", "query_logs"]
+__all__ = ["CAPABILITY", "LogRecord", "log_conditions", "query_logs", "service_log_condition"]
 
 CAPABILITY = "logs"
 LEVELS = ("ERROR", "WARN", "INFO", "DEBUG", "FATAL", "SEVERE", "WARNING", "TRACE", "NONE")
@@ -43,13 +51,56 @@ class LogRecord(Record):
     loglevel: Text = None
     service: Text = Field(default=None, alias="dt.entity.service")
     service_name: Text = Field(default=None, alias="service.name")
+    process_group: Text = Field(default=None, alias="dt.entity.process_group")
     host: Text = Field(default=None, alias="dt.entity.host")
     trace_id: Text = None
 
 
+def _process_groups(entity: dict[str, Any]) -> list[str]:
+    rels = entity.get("fromRelationships")
+    runs_on = rels.get("runsOn") if isinstance(rels, dict) else None
+    out = []
+    for item in runs_on if isinstance(runs_on, list) else []:
+        ref = item.get("id") if isinstance(item, dict) else item
+        if isinstance(ref, str) and ref.startswith("PROCESS_GROUP-"):
+            out.append(ref)
+    return out
+
+
+async def service_log_condition(client: DynatraceClient, services: Sequence[str], notes: list[str]) -> Expr:
+    """Logs of the services (ids or names): their process groups, their ids, their OTel name."""
+    ids = [entity_id(s) for s in services if LOOKS_LIKE_ID.match(s.strip())]
+    names = [s.strip() for s in services if not LOOKS_LIKE_ID.match(s.strip())]
+    selectors = ([build_entity_selector(ids=ids)] if ids else []) + [
+        build_entity_selector(type_="SERVICE", name=name) for name in names
+    ]
+    groups: list[str] = []
+    try:
+        for selector in selectors:
+            async for entity in client.environment.list_entities(
+                selector, fields=["+fromRelationships"], max_items=50
+            ):
+                if isinstance(entity.get("entityId"), str) and entity["entityId"] not in ids:
+                    ids.append(entity["entityId"])
+                groups += [g for g in _process_groups(entity) if g not in groups]
+    except DynatraceAgentError as exc:
+        notes.append(
+            f"the service's process groups could not be looked up ({exc}); "
+            "logs were matched on the service fields only"
+        )
+    parts: list[Expr] = []
+    if groups:
+        parts.append(in_("dt.entity.process_group", groups))
+    if ids:
+        parts.append(in_("dt.entity.service", ids))
+    if names:
+        parts.append(in_("service.name", names))
+    return or_(*parts)
+
+
 def log_conditions(
     *,
-    service: str | None = None,
+    service: str | Expr | None = None,
     host: str | None = None,
     entity_ids: Sequence[str] = (),
     levels: Sequence[str] = (),
@@ -57,7 +108,9 @@ def log_conditions(
 ) -> list[Expr]:
     """Filter conditions for logs from checked arguments."""
     conditions: list[Expr] = []
-    if service:
+    if isinstance(service, Expr):
+        conditions.append(service)
+    elif service:
         conditions.append(named_condition(service, id_field="dt.entity.service", name_field="service.name"))
     if host:
         conditions.append(named_condition(host, id_field="dt.entity.host", name_field="host.name"))
@@ -97,7 +150,16 @@ async def query_logs(
     """
     check_limit(sample_size, "sample_size", 10, 10_000)
     window = timeframe(timeframe_start, timeframe_end)
-    conditions = log_conditions(service=service, host=host, entity_ids=entity_ids, levels=levels, text=text)
+    notes: list[str] = []
+    scope = await service_log_condition(client, [service], notes) if service else None
+    services = [i for i in entity_ids if i.strip().upper().startswith("SERVICE-")]
+    others = [i for i in entity_ids if i not in services]
+    conditions = log_conditions(
+        service=scope, host=host, entity_ids=() if services else others, levels=levels, text=text
+    )
+    if services:  # services through their process groups, other entities by their own field
+        by_service = await service_log_condition(client, services, notes)
+        conditions.append(or_(by_service, entities_condition(others)) if others else by_service)
     base = Query.fetch("logs", window, scan_limit_gb=scan_limit_gb).filter(*conditions)
     queries: list[str] = []
     counts = await grail_query(
@@ -109,7 +171,7 @@ async def query_logs(
                 ("first", func("min", Expr("timestamp"))),
                 ("last", func("max", Expr("timestamp"))),
             ],
-            by=["loglevel", "dt.entity.service", "service.name"],
+            by=["loglevel", "dt.entity.service", "service.name", "dt.entity.process_group"],
         ),
         max_records=5000,
         queries=queries,
@@ -122,7 +184,8 @@ async def query_logs(
         level = str(row.get("loglevel") or "NONE").upper()
         levels_count[level] = levels_count.get(level, 0) + n
         entity, name = row.get("dt.entity.service"), row.get("service.name")
-        label = f"{name} ({entity})" if entity and name else str(entity or name or "?")
+        group = row.get("dt.entity.process_group")
+        label = f"{name} ({entity})" if entity and name else str(entity or name or group or "?")
         services_count[label] = services_count.get(label, 0) + n
         if level in ERROR_LEVELS and row.get("first") and row.get("last"):
             # ISO timestamps of one format compare in time order as text.
@@ -178,6 +241,7 @@ async def query_logs(
         limits={"sample_size": sample_size, "record_limit_reached": sample.record_limit_reached},
         total=total,
         aggregates={"by_level": levels_count, "by_service": services_count},
+        notes=notes,
         summariser=lambda budget: summarise_logs(
             raw,
             budget=budget,

@@ -177,9 +177,9 @@ async def test_query_logs_counts_sample_and_hostile_text(client: Any) -> None:
     assert len(dqls) == 3
     assert all("\n" not in q for q in dqls)
     assert _skeleton(dqls[1]) == (
-        'fetch logs, from:now()-1h | filter dt.entity.service == "" and in(loglevel, {""}) and '
+        'fetch logs, from:now()-1h | filter in(dt.entity.service, {""}) and in(loglevel, {""}) and '
         'contains(content, "", caseSensitive:false) | sort timestamp desc | limit 1000'
-    ).replace("filter dt", "filter (dt").replace("false) |", "false)) |")
+    ).replace("filter in(dt", "filter (in(dt").replace("false) |", "false)) |")
     assert "from:now()-3h, to:now()-1h" in dqls[2]
     assert result.total == 5000 and result.truncated
     assert result.summary(300).startswith("5,000 log records (ERROR 4,000, INFO 1,000)")
@@ -188,7 +188,27 @@ async def test_query_logs_counts_sample_and_hostile_text(client: Any) -> None:
 
 async def test_query_logs_service_by_name(client: Any) -> None:
     await caps.query_logs(client, service="checkout-service")
-    assert 'filter service.name == "checkout-service"' in client.grail.calls[0]["dql"]
+    assert 'filter in(service.name, {"checkout-service"})' in client.grail.calls[0]["dql"]
+
+
+async def test_query_logs_of_a_service_go_through_its_process_group(client: Any) -> None:
+    """Logs carry dt.entity.process_group; dt.entity.service only on some ingestion paths."""
+    pg = "PROCESS_GROUP-00000000000000AB"
+    client.environment.entities = [
+        {
+            "entityId": CHECKOUT,
+            "type": "SERVICE",
+            "displayName": "checkout",
+            "fromRelationships": {"runsOn": [{"id": pg, "type": "PROCESS_GROUP"}]},
+        }
+    ]
+    await caps.query_logs(client, service="checkout")
+    assert client.environment.calls[0][1]["selector"] == 'type("SERVICE"),entityName.equals("checkout")'
+    dql = client.grail.calls[0]["dql"]
+    assert (
+        f'(in(dt.entity.process_group, {{"{pg}"}}) or in(dt.entity.service, {{"{CHECKOUT}"}}) '
+        'or in(service.name, {"checkout"}))' in dql
+    )
 
 
 async def test_query_spans_fetches_failing_traces(client: Any) -> None:

@@ -83,3 +83,25 @@ async def test_slos_are_evaluated_through_start_and_poll(sim: DynatraceClient) -
     assert any("evaluation:start" in q for q in result.queries)
     # the demo's payment outage breaks its availability SLO
     assert evaluation["status"] == "FAILURE" and evaluation["errorBudget"] < 0
+
+
+async def test_logs_of_a_service_without_service_ids_on_the_records() -> None:
+    """Most log lines carry only the process group; a service's logs are found through it."""
+    import dataclasses
+
+    logs = [
+        {k: v for k, v in r.items() if k not in ("dt.entity.service", "service.name")}
+        for r in CASE.tables["logs"]
+    ]
+    case = dataclasses.replace(CASE, tables={**CASE.tables, "logs": logs})
+    checkout = _service("checkout")
+    async with DynatraceClient(simulator_settings(), transport=simulator_transport(case)) as client:
+        result = await caps.query_logs(client, service=checkout, timeframe_start="now-2h")
+    pgs = {
+        r["id"]
+        for e in CASE.entities
+        if e["entityId"] == checkout
+        for r in e["fromRelationships"].get("runsOn", [])
+    }
+    assert result.total and result.raw and {r["dt.entity.process_group"] for r in result.raw} <= pgs
+    assert "dt.entity.process_group" in (result.query or "")
