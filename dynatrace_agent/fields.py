@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["GRAIL_FIELDS", "TIMESERIES", "field_source", "is_registered", "unregistered"]
+__all__ = ["EXPECTED", "GRAIL_FIELDS", "TIMESERIES", "field_source", "is_registered", "unregistered"]
 
 #: The pseudo data object for metric dimensions used in ``timeseries … by:{…}`` / ``filter:``.
 TIMESERIES = "timeseries"
@@ -150,6 +150,43 @@ GRAIL_FIELDS: Mapping[str, Mapping[str, str]] = {
         "k8s.namespace.name": "unverified (metric dimension)",
         "service.name": "unverified (metric dimension of OpenTelemetry metrics)",
     },
+}
+
+#: Per capability: the data object it reads and the fields its filters and summaries rely on.
+#: ``test-connection --deep`` fetches a few records of each and reports which of these a tenant
+#: leaves missing (never present) or empty (always null).
+EXPECTED: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "logs": (
+        "logs",
+        ("timestamp", "content", "loglevel", "dt.entity.process_group", "dt.entity.host", "trace_id"),
+    ),
+    "traces": (
+        "spans",
+        (
+            "trace.id",
+            "span.id",
+            "span.parent_id",
+            "span.name",
+            "start_time",
+            "duration",
+            "dt.entity.service",
+            "dt.service.name",
+            "request.is_failed",
+        ),
+    ),
+    "events": ("events", ("timestamp", "event.id", "event.kind", "event.type", "event.name")),
+    "business_events": ("bizevents", ("timestamp", "event.type", "event.provider")),
+    "user_sessions": (
+        "user.sessions",
+        (
+            "dt.rum.session.id",
+            "start_time",
+            "frontend.name",
+            "dt.rum.user_type",
+            "dt.rum.instance.id",
+            "error.count",
+        ),
+    ),
 }
 
 #: ``fetch dt.entity.<type>`` records (Grail's entity tables).
