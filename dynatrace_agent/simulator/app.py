@@ -69,6 +69,7 @@ def _routes(options: SimulatorOptions) -> list[BaseRoute]:
             Route(TOKEN_PATH, token_endpoint, methods=["POST"]),
             Route("/platform/storage/query/v1/query:execute", grail.execute_query, methods=["POST"]),
             Route("/platform/storage/query/v1/query:poll", grail.poll_query, methods=["GET"]),
+            Route("/platform/storage/query/v1/query:verify", grail.verify_query, methods=["POST"]),
             Route("/platform/storage/query/v1/query:cancel", grail.cancel_query, methods=["POST"]),
             Route("/platform/slo/v1/slos", slo.list_slos, methods=["GET"]),
             Route("/platform/slo/v1/slos/evaluation:start", slo_eval.start_evaluation, methods=["POST"]),

@@ -27,7 +27,7 @@ from dynatrace_agent.simulator.state import SimulatorState
 from dynatrace_agent.simulator.tenant import run_dql
 from dynatrace_agent.values import parse_timestamp
 
-__all__ = ["cancel_query", "execute_query", "poll_query"]
+__all__ = ["cancel_query", "execute_query", "poll_query", "verify_query"]
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,42 @@ async def execute_query(request: Request) -> Response:
         },
         202,
     )
+
+
+async def verify_query(request: Request) -> Response:
+    """``POST /platform/storage/query/v1/query:verify``: is the query valid, without running it.
+
+    Answers ``{"valid": …, "notifications": […]}``; a query the simulator cannot parse gets one
+    ERROR notification with Grail's error type, message and position.
+    """
+    principal = _authenticate(request)
+    if isinstance(principal, Response):
+        return principal
+    try:
+        body = jsonlib.loads(await request.body() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip():
+        return _bad_request("The request body must be JSON with a non-empty 'query' string.")
+    from dynatrace_agent.simulator.dql import DQLParseError, parse
+
+    try:
+        parse(body["query"])
+    except DQLParseError as exc:
+        return json(
+            {
+                "valid": False,
+                "notifications": [
+                    {
+                        "severity": "ERROR",
+                        "notificationType": exc.error_type,
+                        "message": exc.message,
+                        "syntaxPosition": exc.syntax_error_position(),
+                    }
+                ],
+            }
+        )
+    return json({"valid": True, "notifications": []})
 
 
 async def poll_query(request: Request) -> Response:

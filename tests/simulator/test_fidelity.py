@@ -88,3 +88,58 @@ async def test_iterative_array_expressions(sim: httpx.AsyncClient) -> None:
     pairs = [(a, b) for a, b in zip(record["t"], record["d"], strict=True) if a is not None]
     assert pairs and all(b == 2 * a for a, b in pairs)
     assert all(v in (0, 0.0, None) for v in record["s"])
+
+
+ENTITY_SCOPES = "storage:buckets:read storage:entities:read"
+
+
+async def _run_with(sim: httpx.AsyncClient, query: str, scopes: str) -> httpx.Response:
+    return await sim.post(EXECUTE, json={"query": query}, headers=await oauth_token(sim, scopes))
+
+
+async def test_find_entity_by_name_as_dynatraces_mcp_server_asks(sim: httpx.AsyncClient) -> None:
+    """fetch … | search "*x*" | fieldsAdd entity.type | expand tags | append [ … ] (MCP server)."""
+    query = (
+        'fetch dt.entity.service | search "*check*" | fieldsAdd entity.type | expand tags'
+        ' | append [ fetch dt.entity.host | search "*check*" OR "*nothing*" | fieldsAdd entity.type ]'
+    )
+    response = await _run_with(sim, query, ENTITY_SCOPES)
+    assert response.status_code == 200, response.text
+    records = response.json()["result"]["records"]
+    assert records and all("check" in r["entity.name"].lower() for r in records)
+    assert all(isinstance(r.get("tags"), str | type(None)) for r in records)  # one record per tag
+    assert {r["entity.type"] for r in records} <= {"SERVICE", "HOST"}
+
+
+async def test_smartscape_nodes_and_edges_need_the_smartscape_scope(sim: httpx.AsyncClient) -> None:
+    refused = await _run_with(sim, 'smartscapeNodes "SERVICE"', ENTITY_SCOPES)
+    assert refused.status_code == 403 and "storage:smartscape:read" in refused.text
+    scopes = "storage:buckets:read storage:smartscape:read"
+    nodes = (await _run_with(sim, 'smartscapeNodes "SERVICE" | fields id, name, type', scopes)).json()
+    assert nodes["result"]["records"] and {r["type"] for r in nodes["result"]["records"]} == {"SERVICE"}
+    edges = (await _run_with(sim, 'smartscapeEdges "calls" | limit 5', scopes)).json()["result"]["records"]
+    assert edges and all(e["type"] == "calls" and e["source_id"] and e["target_id"] for e in edges)
+
+
+async def test_fields_flatten_and_expand_alias(sim: httpx.AsyncClient) -> None:
+    query = (
+        "fetch dt.entity.service | fieldsFlatten fromRelationships | expand callee = fromRelationships.calls"
+    )
+    records = (await _run_with(sim, query, ENTITY_SCOPES)).json()["result"]["records"]
+    assert records and all("fromRelationships" not in r for r in records)
+    assert any(isinstance(r.get("callee"), str) for r in records)
+
+
+async def test_query_verify_and_simulator_limits(sim: httpx.AsyncClient) -> None:
+    verify = "/platform/storage/query/v1/query:verify"
+    headers = await oauth_token(sim, ENTITY_SCOPES)
+    ok = await sim.post(verify, json={"query": "fetch logs | limit 1"}, headers=headers)
+    assert ok.status_code == 200 and ok.json() == {"valid": True, "notifications": []}
+    bad = (await sim.post(verify, json={"query": "fetch logs | filtr x"}, headers=headers)).json()
+    assert bad["valid"] is False and bad["notifications"][0]["severity"] == "ERROR"
+    limit = await _run_with(
+        sim, "fetch logs | lookup [fetch spans], sourceField:a, lookupField:b", ENTITY_SCOPES
+    )
+    body = limit.json()
+    assert limit.status_code == 400 and "not supported by the simulator" in body["error"]["message"]
+    assert body["error"]["details"]["errorType"] == "UNSUPPORTED_COMMAND"

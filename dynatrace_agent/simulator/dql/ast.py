@@ -13,15 +13,18 @@ from dataclasses import dataclass, field
 from typing import Union
 
 __all__ = [
+    "AppendCmd",
     "Binary",
     "Call",
     "Command",
     "DedupCmd",
+    "ExpandCmd",
     "Expr",
     "FetchCmd",
     "FieldRef",
     "FieldsAddCmd",
     "FieldsCmd",
+    "FieldsFlattenCmd",
     "FieldsRemoveCmd",
     "FieldsRenameCmd",
     "FilterCmd",
@@ -32,6 +35,8 @@ __all__ = [
     "MetricsCmd",
     "NamedExpr",
     "Query",
+    "SearchCmd",
+    "SmartscapeCmd",
     "SortCmd",
     "SortKey",
     "SummarizeCmd",
@@ -259,6 +264,53 @@ class MakeTimeseriesCmd:
     end: int
 
 
+@dataclass(frozen=True, slots=True)
+class SearchCmd:
+    """``search "*text*" OR "other"``: records with a string field matching the terms."""
+
+    condition: Expr
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExpandCmd:
+    """``expand [name =] field``: one record per element of an array field."""
+
+    name: str
+    field: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class FieldsFlattenCmd:
+    """``fieldsFlatten field``: a record field's entries become top-level ``field.key`` fields."""
+
+    names: tuple[str, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class AppendCmd:
+    """``append [ subquery ]``: the subquery's records after the current ones."""
+
+    query: Query
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class SmartscapeCmd:
+    """``smartscapeNodes "TYPE"`` / ``smartscapeEdges "TYPE"`` (``"*"`` for all)."""
+
+    edges: bool
+    type_pattern: str
+    start: int
+    end: int
+
+
 Command = Union[  # noqa: UP007 - runtime alias
     FetchCmd,
     FilterCmd,
@@ -273,6 +325,11 @@ Command = Union[  # noqa: UP007 - runtime alias
     TimeseriesCmd,
     MetricsCmd,
     MakeTimeseriesCmd,
+    SearchCmd,
+    ExpandCmd,
+    FieldsFlattenCmd,
+    AppendCmd,
+    SmartscapeCmd,
 ]
 
 

@@ -7,6 +7,7 @@ to JSON form, so a query that summarises a million records serialises a handful.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ _TABLE_SCOPES = {
     "bizevents": "storage:bizevents:read",
     "user.sessions": "storage:user.sessions:read",
     "metrics": "storage:metrics:read",
+    "smartscape": "storage:smartscape:read",
 }
 
 
@@ -136,6 +138,11 @@ class _Run:
             return records
         if isinstance(cmd, ast.MetricsCmd):
             return self.metric_keys(cmd)
+        if isinstance(cmd, ast.SmartscapeCmd):
+            self.tables.append("smartscape")
+            records = smartscape_records(self.data, cmd.edges, cmd.type_pattern)
+            self.scanned_records = len(records)
+            return records
         assert isinstance(cmd, ast.TimeseriesCmd)
         self.tables.append("metrics")
         timeframe = self.resolve_timeframe(cmd.from_, cmd.to, cmd)
@@ -234,6 +241,45 @@ class _Run:
 
     def _LimitCmd(self, cmd: ast.LimitCmd, records: list[Record]) -> list[Record]:
         return records[: cmd.count]
+
+    def _SearchCmd(self, cmd: ast.SearchCmd, records: list[Record]) -> list[Record]:
+        test = _search_predicate(cmd.condition)
+        return [r for r in records if test(_strings(r))]
+
+    def _ExpandCmd(self, cmd: ast.ExpandCmd, records: list[Record]) -> list[Record]:
+        out: list[Record] = []
+        for r in records:
+            value = r.get(cmd.field)
+            if not isinstance(value, list):
+                out.append({**r, cmd.name: value} if cmd.name != cmd.field else r)
+                continue
+            for element in value:
+                out.append({**r, cmd.name: element})
+        return out
+
+    def _FieldsFlattenCmd(self, cmd: ast.FieldsFlattenCmd, records: list[Record]) -> list[Record]:
+        out = []
+        for r in records:
+            flat = dict(r)
+            for name in cmd.names:
+                value = flat.get(name)
+                if isinstance(value, dict):
+                    del flat[name]
+                    for key, inner in value.items():
+                        flat[f"{name}.{key}"] = inner
+            out.append(flat)
+        return out
+
+    def _AppendCmd(self, cmd: ast.AppendCmd, records: list[Record]) -> list[Record]:
+        sub = _Run(cmd.query, self.data, self.ctx.now_ns, self.default_timeframe)
+        extra = sub.source(cmd.query.commands[0])
+        for inner in cmd.query.commands[1:]:
+            extra = sub.apply(inner, extra)
+        self.tables.extend(sub.tables)
+        self.scanned_records += sub.scanned_records
+        self.scanned_bytes += sub.scanned_bytes
+        self.notifications.extend(sub.notifications)
+        return records + extra
 
     def _DedupCmd(self, cmd: ast.DedupCmd, records: list[Record]) -> list[Record]:
         if cmd.sort:
@@ -359,6 +405,94 @@ def _limit_notification(max_records: int) -> dict[str, Any]:
         "messageFormatSpecifierTypes": ["LONG"],
         "syntaxPosition": None,
     }
+
+
+def _strings(record: Record) -> list[str]:
+    """The record's string values, lower-cased (top level and inside arrays)."""
+    out: list[str] = []
+    for value in record.values():
+        for item in value if isinstance(value, list) else (value,):
+            if isinstance(item, str):
+                out.append(item.lower())
+    return out
+
+
+def _term(text: str) -> Callable[[list[str]], bool]:
+    """One search term: ``*`` wildcards match a whole value, a plain term a word within one."""
+    lowered = text.lower()
+    if "*" in lowered:
+        pattern = re.compile(".*".join(re.escape(part) for part in lowered.split("*")) + r"\Z", re.DOTALL)
+        return lambda values: any(pattern.match(v) for v in values)
+    word = re.compile(r"(?<![0-9a-z_])" + re.escape(lowered) + r"(?![0-9a-z_])")
+    return lambda values: any(word.search(v) for v in values)
+
+
+def _search_predicate(expr: ast.Expr) -> Callable[[list[str]], bool]:
+    if isinstance(expr, ast.Literal):
+        return _term(str(expr.value))
+    if isinstance(expr, ast.Unary):
+        inner = _search_predicate(expr.operand)
+        return lambda values: not inner(values)
+    assert isinstance(expr, ast.Binary)
+    left, right = _search_predicate(expr.left), _search_predicate(expr.right)
+    if expr.op == "and":
+        return lambda values: left(values) and right(values)
+    return lambda values: left(values) or right(values)
+
+
+#: Classic relationship names as smartscape edge types (the simulator's mapping; unverified).
+def _edge_type(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def smartscape_records(data: DataSource, edges: bool, pattern: str) -> list[Record]:
+    """``smartscapeNodes``/``smartscapeEdges`` over the case's entities.
+
+    Nodes carry ``id``, ``name``, ``type`` and ``id_classic`` (the simulator reuses the classic
+    entity id for both ids); edges carry ``source_id``, ``source_type``, ``type`` (the
+    relationship, e.g. ``calls``, ``runs_on``), ``target_id`` and ``target_type``.
+    """
+    wanted = None if pattern == "*" else pattern.upper()
+    nodes: dict[str, Record] = {}
+    for name, table in data.tables.items():
+        if not name.startswith("dt.entity."):
+            continue
+        for rec in table.records + table.timeless:
+            etype = str(rec.get("entity.type") or name[len("dt.entity.") :].upper())
+            nodes[str(rec.get("id"))] = {
+                "id": rec.get("id"),
+                "name": rec.get("entity.name"),
+                "type": etype,
+                "id_classic": rec.get("id"),
+                "tags": rec.get("tags"),
+            }
+    if not edges:
+        return [n for n in nodes.values() if wanted is None or n["type"] == wanted]
+    out: list[Record] = []
+    for name, table in data.tables.items():
+        if not name.startswith("dt.entity."):
+            continue
+        for rec in table.records + table.timeless:
+            source = nodes.get(str(rec.get("id")))
+            rels = rec.get("fromRelationships")
+            if source is None or not isinstance(rels, dict):
+                continue
+            for rel, targets in rels.items():
+                edge = _edge_type(str(rel))
+                if wanted is not None and edge.upper() != wanted:
+                    continue
+                for target in targets if isinstance(targets, list) else []:
+                    node = nodes.get(str(target))
+                    out.append(
+                        {
+                            "source_id": source["id"],
+                            "source_type": source["type"],
+                            "type": edge,
+                            "target_id": target,
+                            "target_type": node["type"] if node else None,
+                        }
+                    )
+    return out
 
 
 def execute(

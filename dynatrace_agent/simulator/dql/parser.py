@@ -26,7 +26,7 @@ KNOWN_TABLES = frozenset(
 )
 _ENTITY_TABLE = re.compile(r"dt\.entity\.[a-z][a-z0-9_]*")
 
-_STARTING = {"fetch", "timeseries", "metrics"}
+_STARTING = {"fetch", "timeseries", "metrics", "smartscapeNodes", "smartscapeEdges"}
 _TRANSFORMING = {
     "filter",
     "filterOut",
@@ -40,22 +40,20 @@ _TRANSFORMING = {
     "dedup",
     "summarize",
     "makeTimeseries",
+    "search",
+    "expand",
+    "fieldsFlatten",
+    "append",
 }
 _UNSUPPORTED_COMMANDS = {
     "data",
     "describe",
     "load",
-    "search",
     "parse",
-    "expand",
-    "fieldsFlatten",
     "fieldsSummary",
-    "append",
     "join",
     "joinNested",
     "lookup",
-    "smartscapeNodes",
-    "smartscapeEdges",
     "traverse",
 }
 _KEYWORDS = {"and", "or", "xor", "not"}
@@ -159,6 +157,8 @@ class _Parser:
                 tok.start,
                 tok.end - 1,
             )
+        if name == "append" and not first:
+            return self.parse_append(tok)
         if name not in _STARTING and name not in _TRANSFORMING:
             hint = _suggest(name, _STARTING | _TRANSFORMING)
             raise self.error(
@@ -181,6 +181,37 @@ class _Parser:
         args = self.parse_args()
         end = self.tokens[self.pos - 1].end
         return _CommandBuilder(self, name, tok.start, end).build(args)
+
+    def parse_append(self, name_tok: Token) -> ast.Command:
+        """``append [ subquery ]``: the bracketed text is parsed as a query of its own."""
+        open_tok = self.expect_punct("[", "'[' and a subquery after append")
+        depth, i = 1, self.pos
+        while i < len(self.tokens) and depth:
+            tok = self.tokens[i]
+            if tok.kind == "PUNCT" and tok.text == "[":
+                depth += 1
+            elif tok.kind == "PUNCT" and tok.text == "]":
+                depth -= 1
+            elif tok.kind == "EOF":
+                break
+            i += 1
+        if depth:
+            raise self.error(
+                "PARSE_ERROR_UNEXPECTED_TOKEN",
+                "The subquery of append has no closing ']'.",
+                open_tok.start,
+                open_tok.start,
+            )
+        close = self.tokens[i - 1]
+        text = self.query[open_tok.end : close.start]
+        try:
+            sub = parse(text)
+        except DQLParseError as exc:
+            raise self.error(
+                exc.error_type, f"In the subquery of append: {exc.message}", open_tok.start, close.start
+            ) from None
+        self.pos = i
+        return ast.AppendCmd(sub, name_tok.start, close.end)
 
     def parse_args(self) -> list[_Arg]:
         args: list[_Arg] = []
@@ -688,6 +719,74 @@ class _CommandBuilder:
         return expr
 
     # --- commands --------------------------------------------------------------------------
+    def _search(self, args: list[_Arg]) -> ast.Command:
+        positional, _ = self.split(args, set())
+        if len(positional) != 1 or positional[0].alias is not None:
+            raise self.fail(
+                "PARSE_ERROR_UNEXPECTED_TOKEN",
+                'search takes search terms, e.g. search "*checkout*" or search "a" OR "b".',
+                self.start,
+                self.end,
+            )
+        condition = self.expr_of(positional[0])
+        self.check_search_terms(condition)
+        return ast.SearchCmd(condition, self.start, self.end)
+
+    def check_search_terms(self, expr: ast.Expr) -> None:
+        if isinstance(expr, ast.Literal) and expr.kind == "string":
+            return
+        if isinstance(expr, ast.Binary) and expr.op in ("and", "or"):
+            self.check_search_terms(expr.left)
+            self.check_search_terms(expr.right)
+            return
+        if isinstance(expr, ast.Unary) and expr.op == "not":
+            self.check_search_terms(expr.operand)
+            return
+        raise self.fail(
+            "UNSUPPORTED_SYNTAX",
+            "The simulator's search takes quoted terms joined by AND/OR/NOT only (a simulator limit).",
+            expr.start,
+            expr.end,
+        )
+
+    def _expand(self, args: list[_Arg]) -> ast.Command:
+        positional, _ = self.split(args, set())
+        if len(positional) != 1 or not isinstance(positional[0].value, ast.FieldRef):
+            raise self.fail(
+                "PARSE_ERROR_UNEXPECTED_TOKEN",
+                "expand takes one array field, e.g. expand tags or expand tag = tags.",
+                self.start,
+                self.end,
+            )
+        field_name = positional[0].value.name
+        return ast.ExpandCmd(positional[0].alias or field_name, field_name, self.start, self.end)
+
+    def _fieldsFlatten(self, args: list[_Arg]) -> ast.Command:
+        positional, _ = self.split(args, set())
+        return ast.FieldsFlattenCmd(self.field_names(positional), self.start, self.end)
+
+    def _smartscape(self, args: list[_Arg], edges: bool) -> ast.Command:
+        positional, _ = self.split(args, {"from", "to"})
+        value = positional[0].value if len(positional) == 1 else None
+        if isinstance(value, ast.Literal) and value.kind == "string":
+            pattern = str(value.value)
+        elif isinstance(value, ast.FieldRef):
+            pattern = value.name
+        else:
+            raise self.fail(
+                "PARSE_ERROR_UNEXPECTED_TOKEN",
+                f'{self.name} takes one type, e.g. {self.name} "SERVICE" or {self.name} "*".',
+                self.start,
+                self.end,
+            )
+        return ast.SmartscapeCmd(edges, pattern, self.start, self.end)
+
+    def _smartscapeNodes(self, args: list[_Arg]) -> ast.Command:
+        return self._smartscape(args, edges=False)
+
+    def _smartscapeEdges(self, args: list[_Arg]) -> ast.Command:
+        return self._smartscape(args, edges=True)
+
     def _fetch(self, args: list[_Arg]) -> ast.Command:
         positional, params = self.split(args, {"from", "to", "scanLimitGBytes"})
         if len(positional) != 1 or not isinstance(positional[0].value, ast.FieldRef) or positional[0].alias:
