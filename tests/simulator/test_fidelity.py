@@ -143,3 +143,14 @@ async def test_query_verify_and_simulator_limits(sim: httpx.AsyncClient) -> None
     body = limit.json()
     assert limit.status_code == 400 and "not supported by the simulator" in body["error"]["message"]
     assert body["error"]["details"]["errorType"] == "UNSUPPORTED_COMMAND"
+
+
+async def test_semantic_dictionary_models_list_the_known_fields(sim: httpx.AsyncClient) -> None:
+    """The MCP server points models at ``fetch dt.semantic_dictionary.models | filter data_object == …``."""
+    query = 'fetch dt.semantic_dictionary.models | filter data_object == "user.sessions"'
+    records = (await _run_with(sim, query, "storage:buckets:read")).json()["result"]["records"]
+    assert len(records) == 1 and "frontend.name" in records[0]["fields"]
+    assert "userExperienceScore" not in records[0]["fields"]
+    field = 'fetch dt.semantic_dictionary.fields | filter name == "trace.id"'
+    rows = (await _run_with(sim, field, "storage:buckets:read")).json()["result"]["records"]
+    assert rows and "toUid" in rows[0]["description"]

@@ -352,6 +352,69 @@ def _metric_series(raw: Mapping[str, Any]) -> MetricSeries | None:
     )
 
 
+#: Model names per data object for ``dt.semantic_dictionary.models`` (``span``, ``log.general``
+#: and ``bizevents`` are Dynatrace's names; the others are the simulator's).
+_MODEL_NAMES = {
+    "spans": "span",
+    "logs": "log.general",
+    "events": "event",
+    "dt.davis.events": "davis_event",
+    "bizevents": "bizevents",
+    "user.sessions": "user_session",
+    "dt.davis.problems": "davis_problem",
+}
+
+
+def semantic_dictionary() -> list[TableData]:
+    """``dt.semantic_dictionary.models`` and ``.fields`` for the fields the simulator knows.
+
+    Built from the project's field registry (:mod:`dynatrace_agent.fields`): one model per data
+    object with its field names, and one fields row per field with where it was confirmed as
+    its description. Both tables are timeframe-free metadata, as in Grail.
+    """
+    from dynatrace_agent.fields import GRAIL_FIELDS
+
+    models: list[Record] = []
+    fields: dict[str, Record] = {}
+    for data_object, names in GRAIL_FIELDS.items():
+        if data_object not in _MODEL_NAMES:
+            continue
+        models.append(
+            {
+                "name": _MODEL_NAMES[data_object],
+                "description": f"Fields of {data_object} known to the Dynatrace simulator",
+                "data_object": data_object,
+                "fields": sorted(names),
+                "relationships": [],
+                "smartscape_node_name": None,
+            }
+        )
+        for name, source in names.items():
+            fields.setdefault(
+                name,
+                {
+                    "name": name,
+                    "description": f"confirmed: {source}",
+                    "stability": "stable",
+                    "tags": [],
+                    "unit": None,
+                },
+            )
+    return [
+        TableData(
+            "dt.semantic_dictionary.models", models, [], [], _estimate_bytes(models), time_filtered=False
+        ),
+        TableData(
+            "dt.semantic_dictionary.fields",
+            list(fields.values()),
+            [],
+            [],
+            _estimate_bytes(list(fields.values())),
+            time_filtered=False,
+        ),
+    ]
+
+
 class DataSource:
     """All tables and metric series of one tenant, ready for queries."""
 
@@ -411,6 +474,8 @@ class DataSource:
             _estimate_bytes(problem_records),
             overlap_end_field="event.end",
         )
+        for table in semantic_dictionary():
+            prepared[table.name] = table
         series: dict[str, list[MetricSeries]] = {}
         for raw in metrics:
             parsed = _metric_series(raw) if isinstance(raw, Mapping) else None

@@ -22,7 +22,17 @@ from .types import DURATION_UNITS
 __all__ = ["KNOWN_TABLES", "parse"]
 
 KNOWN_TABLES = frozenset(
-    {"logs", "spans", "events", "bizevents", "user.sessions", "dt.davis.problems", "dt.davis.events"}
+    {
+        "logs",
+        "spans",
+        "events",
+        "bizevents",
+        "user.sessions",
+        "dt.davis.problems",
+        "dt.davis.events",
+        "dt.semantic_dictionary.models",
+        "dt.semantic_dictionary.fields",
+    }
 )
 _ENTITY_TABLE = re.compile(r"dt\.entity\.[a-z][a-z0-9_]*")
 
