@@ -154,3 +154,24 @@ async def test_semantic_dictionary_models_list_the_known_fields(sim: httpx.Async
     field = 'fetch dt.semantic_dictionary.fields | filter name == "trace.id"'
     rows = (await _run_with(sim, field, "storage:buckets:read")).json()["result"]["records"]
     assert rows and "toUid" in rows[0]["description"]
+
+
+async def test_parse_with_the_dpl_patterns_clients_use(sim: httpx.AsyncClient) -> None:
+    query = (
+        'fetch logs, from:now()-2h | filter loglevel == "ERROR" '
+        "| parse content, \"LD:head ' ' LD:rest\" | fields head, rest | limit 3"
+    )
+    records = (await _run(sim, query))["result"]["records"]
+    assert records and all(r["head"] is not None for r in records)
+    typed = (
+        'fetch logs, from:now()-2h | fieldsAdd line = "GET /x status=503 from 10.0.0.7" '
+        "| parse line, \"WORD:method SPACE NSPACE:path LD 'status=' INT:status ' from ' IPADDR:ip\" | limit 1"
+    )
+    row = (await _run(sim, typed))["result"]["records"][0]
+    assert (row["method"], row["path"], row["status"], row["ip"]) == ("GET", "/x", "503", "10.0.0.7")
+    limit = await sim.post(
+        EXECUTE,
+        json={"query": 'fetch logs | parse content, "KVP{WORD:k}:x"'},
+        headers=await oauth_token(sim, SCOPES),
+    )
+    assert limit.status_code == 400 and "simulator limit" in limit.text

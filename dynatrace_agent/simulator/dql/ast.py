@@ -34,6 +34,7 @@ __all__ = [
     "MakeTimeseriesCmd",
     "MetricsCmd",
     "NamedExpr",
+    "ParseCmd",
     "Query",
     "SearchCmd",
     "SmartscapeCmd",
@@ -293,6 +294,16 @@ class FieldsFlattenCmd:
 
 
 @dataclass(frozen=True, slots=True)
+class ParseCmd:
+    """``parse field, "DPL pattern"``: the pattern's exported fields added to each record."""
+
+    field: str
+    pattern: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class AppendCmd:
     """``append [ subquery ]``: the subquery's records after the current ones."""
 
@@ -326,6 +337,7 @@ Command = Union[  # noqa: UP007 - runtime alias
     MetricsCmd,
     MakeTimeseriesCmd,
     SearchCmd,
+    ParseCmd,
     ExpandCmd,
     FieldsFlattenCmd,
     AppendCmd,

@@ -17,6 +17,7 @@ from . import ast
 from .aggregate import compile_aggregation
 from .compile import CompileContext, Fn, Record, compile_expr, kind_of
 from .datasource import DataSource, MetricSeries
+from .dpl import compile_dpl
 from .errors import DQLParseError
 from .parser import parse
 from .timeframes import DEFAULT_RANGE_NS, resolve_interval, resolve_time
@@ -245,6 +246,10 @@ class _Run:
     def _SearchCmd(self, cmd: ast.SearchCmd, records: list[Record]) -> list[Record]:
         test = _search_predicate(cmd.condition)
         return [r for r in records if test(_strings(r))]
+
+    def _ParseCmd(self, cmd: ast.ParseCmd, records: list[Record]) -> list[Record]:
+        pattern = compile_dpl(cmd.pattern)
+        return [{**r, **pattern.apply(r.get(cmd.field))} for r in records]
 
     def _ExpandCmd(self, cmd: ast.ExpandCmd, records: list[Record]) -> list[Record]:
         out: list[Record] = []

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import ast
+from .dpl import DPLError, compile_dpl
 from .errors import DQLParseError
 from .functions import AGGREGATIONS, SCALAR
 from .lexer import Token, tokenize
@@ -51,6 +52,7 @@ _TRANSFORMING = {
     "summarize",
     "makeTimeseries",
     "search",
+    "parse",
     "expand",
     "fieldsFlatten",
     "append",
@@ -59,7 +61,6 @@ _UNSUPPORTED_COMMANDS = {
     "data",
     "describe",
     "load",
-    "parse",
     "fieldsSummary",
     "join",
     "joinNested",
@@ -758,6 +759,27 @@ class _CommandBuilder:
             expr.start,
             expr.end,
         )
+
+    def _parse(self, args: list[_Arg]) -> ast.Command:
+        positional, _ = self.split(args, set())
+        if (
+            len(positional) != 2
+            or not isinstance(positional[0].value, ast.FieldRef)
+            or not isinstance(positional[1].value, ast.Literal)
+            or positional[1].value.kind != "string"
+        ):
+            raise self.fail(
+                "PARSE_ERROR_UNEXPECTED_TOKEN",
+                "parse takes a field and a DPL pattern, e.g. parse content, \"LD 'status=' INT:status\".",
+                self.start,
+                self.end,
+            )
+        pattern = str(positional[1].value.value)
+        try:
+            compile_dpl(pattern)
+        except DPLError as exc:
+            raise self.fail("UNSUPPORTED_SYNTAX", str(exc), positional[1].start, positional[1].end) from None
+        return ast.ParseCmd(positional[0].value.name, pattern, self.start, self.end)
 
     def _expand(self, args: list[_Arg]) -> ast.Command:
         positional, _ = self.split(args, set())
