@@ -44,6 +44,7 @@ __all__ = [
     "identifier",
     "in_",
     "is_true",
+    "is_uid",
     "literal",
     "lte",
     "member_of",
@@ -267,6 +268,11 @@ def timeframe(start: str | datetime = "now-2h", end: str | datetime | None = Non
 
 
 _UID = re.compile(r"[0-9A-Fa-f]{1,32}\Z")
+
+
+def is_uid(value: object) -> bool:
+    """True for text ``toUid`` accepts (hex, up to 128 bits), e.g. a log line's ``trace_id``."""
+    return isinstance(value, str) and bool(_UID.match(value.strip()))
 
 
 def uid(value: str) -> Expr:

@@ -19,7 +19,20 @@ from dynatrace_agent.analysis import Gap, TraceStats, Window
 from dynatrace_agent.analysis.signals import trace_stats
 from dynatrace_agent.capabilities.base import grail_query
 from dynatrace_agent.client import DynatraceClient
-from dynatrace_agent.dql import Expr, Query, and_, duration, field_ref, func, in_, is_true, or_, timeframe, uid_in
+from dynatrace_agent.dql import (
+    Expr,
+    Query,
+    and_,
+    duration,
+    field_ref,
+    func,
+    in_,
+    is_true,
+    is_uid,
+    or_,
+    timeframe,
+    uid_in,
+)
 from dynatrace_agent.errors import DynatraceAgentError
 from dynatrace_agent.values import as_float, as_int
 from graphs.investigation.context import InvestigationContext
@@ -217,6 +230,8 @@ async def _sample(r: _Runner, start: Any, end: Any) -> list[str]:
 
 
 async def _whole_traces(r: _Runner, ids: list[str], window: Window) -> list[dict[str, Any]]:
+    # trace.id is a uid: only hex ids can be asked for (a log's trace_id may be anything)
+    ids = [i for i in ids if is_uid(i)]
     chunks = [ids[i : i + _IDS_PER_QUERY] for i in range(0, len(ids), _IDS_PER_QUERY)]
     span_window = timeframe(window.baseline_start, window.incident_end)
     results = await asyncio.gather(
