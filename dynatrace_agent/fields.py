@@ -60,6 +60,7 @@ _LOG_FIELDS = {
     "dt.process.name": "§10",
     "dt.entity.service": "§10 (only some ingestion paths)",
     "service.name": "§2",
+    "dt.service.name": "unverified on logs (confirmed on spans, §10); the investigation's log labels read it",
     "host.name": "§2",
     "trace_id": "§10 (a string on logs)",
     "span_id": "§10 (a string on logs)",
