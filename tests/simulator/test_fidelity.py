@@ -175,3 +175,26 @@ async def test_parse_with_the_dpl_patterns_clients_use(sim: httpx.AsyncClient) -
         headers=await oauth_token(sim, SCOPES),
     )
     assert limit.status_code == 400 and "simulator limit" in limit.text
+
+
+def test_classic_usql_session_fields_do_not_exist_in_grail() -> None:
+    """A case carrying classic USQL names serves sessions without them: filters on them match nothing."""
+    from datetime import UTC, datetime
+
+    from dynatrace_agent.simulator.dql import DataSource, execute
+
+    sessions = [
+        {
+            "start_time": "2025-03-04T10:00:00Z",
+            "dt.rum.session.id": "s1",
+            "userExperienceScore": "FRUSTRATED",
+            "userId": "jane",
+            "frontend.name": ["shop"],
+        }
+    ]
+    data = DataSource.from_tables({"user.sessions": sessions})
+    now = datetime(2025, 3, 4, 10, 30, tzinfo=UTC)
+    classic = execute('fetch user.sessions | filter userExperienceScore == "FRUSTRATED"', data, now=now)
+    assert classic.records == []
+    every = execute("fetch user.sessions", data, now=now).records
+    assert every and "userId" not in every[0] and every[0]["dt.rum.session.id"] == "s1"

@@ -26,6 +26,23 @@ Record = dict[str, Any]
 TIME_FIELDS = ("timestamp", "start_time", "end_time", "event.start", "event.end")
 _TIME_KEYS = ("timestamp", "start_time", "event.start")
 _DURATION_TABLES = frozenset({"spans", "user.sessions"})
+#: Classic USQL session fields: Grail's ``user.sessions`` has none of them (reference §10), so a
+#: case that carries them is served without them and a query on them matches nothing, as on a
+#: real tenant.
+CLASSIC_USQL_FIELDS = frozenset(
+    {
+        "dt.entity.application",
+        "application.name",
+        "applicationName",
+        "userExperienceScore",
+        "userId",
+        "internalUserId",
+        "totalErrorCount",
+        "userSessionId",
+        "userType",
+        "hasError",
+    }
+)
 #: Span fields Grail types as ``uid``: a plain string compared with them matches nothing.
 UID_FIELDS = ("trace.id", "span.id", "span.parent_id")
 
@@ -187,6 +204,11 @@ def _prepare(record: Mapping[str, Any], durations: bool, uids: bool = False) -> 
 def _build_table(name: str, records: Iterable[Mapping[str, Any]]) -> TableData:
     durations = name in _DURATION_TABLES
     uids = name == "spans"
+    if name == "user.sessions":
+        records = (
+            {k: v for k, v in r.items() if k not in CLASSIC_USQL_FIELDS} if isinstance(r, Mapping) else r
+            for r in records
+        )
     timed: list[tuple[int, int, Record]] = []
     timeless: list[Record] = []
     for i, raw in enumerate(records):
