@@ -35,9 +35,7 @@ class ListEntitiesArgs(ToolArgs):
     )
     calls: OneLine | None = Field(default=None, description="Callers of this entity id.")
     called_by: OneLine | None = Field(default=None, description="Callees of this entity id.")
-    runs_on: OneLine | None = Field(
-        default=None, description="Entities on this HOST- or PROCESS_GROUP- id (needs entity_type)."
-    )
+    runs_on: OneLine | None = Field(default=None, description="Entities on this host or process group id.")
     timeframe_start: str = Field(default="now-3d", description="Seen since.")
     max_entities: int = Field(default=100, ge=1, le=2000)
 

@@ -23,7 +23,7 @@ class QueryUserSessionsArgs(ToolArgs):
         max_length=200,
         description="Frontend name as RUM reports it.",
     )
-    frustrated_only: bool = Field(default=False, description="Only sessions with a crash or 2+ errors.")
+    frustrated_only: bool = Field(default=False, description="Crash or 2+ errors only.")
     with_errors: bool = Field(default=False, description="Sessions with errors only.")
     user: OneLine | None = Field(default=None, max_length=200, description="User tag or RUM instance id.")
     timeframe_start: str = Field(default="now-2h", description=TIMEFRAME_START)
@@ -48,8 +48,8 @@ QUERY_USER_SESSIONS = ToolSpec(
     name="dynatrace_query_user_sessions",
     capability="user_sessions",
     description=(
-        "Real-user sessions: how many users and sessions were affected, top errors by kind, example user "
-        "and session ids."
+        "Real-user sessions: how many users and sessions were affected, top errors, example user and "
+        "session ids."
     ),
     args_schema=QueryUserSessionsArgs,
     run=_run,
