@@ -160,3 +160,16 @@ async def test_the_deepest_service_that_logged_the_error_is_the_root(tmp_path: P
     assert run.row["ok"], run.row["error"]
     assert run.row["ranked_root_causes"][0]["name"] == "deep"
     assert run.row["rank"] == 1
+
+
+async def test_without_grail_no_side_query_is_left_dangling(caplog: Any) -> None:
+    """A tenant without OAuth fails the traces branch cleanly: no orphaned task errors."""
+    import gc
+    import logging
+
+    case = Path(__file__).parents[2] / "evals" / "cases" / "classic-only-no-oauth"
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        run = await run_case(case)
+        gc.collect()
+    assert run.row["ok"], run.row["error"]
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]

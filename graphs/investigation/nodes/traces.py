@@ -128,7 +128,11 @@ async def _coverage(r: _Runner, window: Window) -> dict[str, float]:
         .limit(10_000)
     )
     out: dict[str, float] = {}
-    for phase, rows in split_rows(await r.run(query, 10_000)).items():
+    try:
+        found = await r.run(query, 10_000)
+    except DynatraceAgentError:
+        return out  # rates then use the nominal windows
+    for phase, rows in split_rows(found).items():
         covered = covered_minutes([as_int(row.get("spans")) or 0 for row in rows])
         if covered is not None:
             out[phase] = covered
@@ -324,15 +328,24 @@ async def _gather(
         "baseline": (window.baseline_start, window.baseline_end),
         "incident": (window.incident_start, window.incident_end),
     }
+    # Coverage and log correlation run beside the main queries; they are extras, so their own
+    # failures are absorbed, and they are cancelled (never left dangling) when the main ones fail.
     coverage_task = asyncio.ensure_future(_coverage(r, window))
     logged_tasks = [asyncio.ensure_future(_quiet(_error_log_spans(r, *phases[p]))) for p in phases]
-    (aggregates, source), fail_b, fail_i, sample_b, sample_i = await asyncio.gather(
-        _aggregates(r, window),
-        _failing(r, *phases["baseline"]),
-        _failing(r, *phases["incident"]),
-        _sample(r, *phases["baseline"]),
-        _sample(r, *phases["incident"]),
-    )
+    extras: list[asyncio.Future[Any]] = [coverage_task, *logged_tasks]
+    try:
+        (aggregates, source), fail_b, fail_i, sample_b, sample_i = await asyncio.gather(
+            _aggregates(r, window),
+            _failing(r, *phases["baseline"]),
+            _failing(r, *phases["incident"]),
+            _sample(r, *phases["baseline"]),
+            _sample(r, *phases["incident"]),
+        )
+    except BaseException:
+        for task in extras:
+            task.cancel()
+        await asyncio.gather(*extras, return_exceptions=True)
+        raise
     coverage = await coverage_task
     logged_b, logged_i = [await task for task in logged_tasks]
     ids = list(dict.fromkeys([*fail_i[0], *fail_b[0], *logged_i[0], *logged_b[0], *sample_i, *sample_b]))
