@@ -10,8 +10,9 @@ cl100k tokens of both, their ratio, and whether each answer holds the fact the q
   and 14:25 (the newest records alone put it at the end of the incident);
 - "What changed before the problem?" — the deployment's description ("PSP API 2024-10
   migration"), not just its name;
-- "What errors did users see?" — the top session error message ("HTTP 5xx: POST /checkout
-  failed");
+- "What errors did users see?" — the kind of error most sessions met (HTTP 5xx responses;
+  Grail's ``user.sessions`` records count errors by kind under ``error.*``, the messages
+  themselves live on user events);
 - "Which endpoint is failing?" — payment's ``POST /api/payments/authorize`` as the top
   failing endpoint, counted over every span;
 - "What is payment?" — its technology and Kubernetes namespace.
@@ -71,11 +72,11 @@ QUESTIONS = (
     ),
     Question(
         "What errors did users see?",
-        "the top session error message",
+        "the kind of error most sessions met (HTTP 5xx responses)",
         "dynatrace_query_user_sessions",
         dict(WINDOW),
         f"fetch user.sessions, {_RAW_WINDOW} | limit {RAW_LIMIT}",
-        r"HTTP 5xx: POST /checkout failed",
+        r"Top errors:\n- \d+ HTTP 5xx responses",
     ),
     Question(
         "Which endpoint is failing?",
