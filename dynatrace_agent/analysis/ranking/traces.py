@@ -183,19 +183,15 @@ def traffic_shift(evidence: Evidence) -> tuple[set[str], float]:
     """
     called = {callee for t in evidence.traces for callee in t.callees}
     entries = {t.service for t in evidence.traces if t.service not in called}
+    scale = window_scale(evidence)  # incident minutes per baseline minute
     ratios = sorted(
-        t.incident.requests / t.baseline.requests * window_scale_inverse(evidence)
+        t.incident.requests / (t.baseline.requests * scale)
         for t in evidence.traces
         if t.service not in entries and t.baseline.requests >= 10 and t.incident.requests >= 10
     )
     if len(ratios) < 3:
         return entries, 1.0
     return entries, max(1.0, ratios[len(ratios) // 2])
-
-
-def window_scale_inverse(evidence: Evidence) -> float:
-    """Baseline minutes per incident minute (request counts to a rate ratio)."""
-    return 1.0 / window_scale(evidence)
 
 
 def _minutes(window_minutes: float, covered: float | None) -> float:
