@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from dynatrace_agent.case import IncidentCase, demo_case_path
+from dynatrace_agent.client import DynatraceClient
 from dynatrace_agent.simulator import SimulatorOptions, simulator_settings, simulator_transport
 
 
@@ -59,9 +60,8 @@ async def test_default_transport_serves_the_demo_case() -> None:
 
 
 async def test_the_real_client_runs_unchanged(sim_case: IncidentCase) -> None:
-    client_module = pytest.importorskip("dynatrace_agent.client")
     options = SimulatorOptions()
-    async with client_module.DynatraceClient(
+    async with DynatraceClient(
         simulator_settings(options), transport=simulator_transport(sim_case, options)
     ) as client:
         problem = await client.environment.get_problem("P-250304")

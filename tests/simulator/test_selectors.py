@@ -40,9 +40,13 @@ def test_parser_errors_say_what_and_where(text: str, fragment: str) -> None:
 
 
 def test_tag_parsing() -> None:
-    assert parse_tag("[AWS]Name:web\\:1") == parse_tag("[AWS]Name:web\\:1")
     tag = parse_tag("[AWS]Name:web\\:1")
     assert (tag.context, tag.key, tag.value) == ("AWS", "Name", "web:1")
+    # Only the first unescaped colon separates key and value; an escaped one belongs to the key.
+    plain = parse_tag("Name:web:1")
+    assert (plain.context, plain.key, plain.value) == (None, "Name", "web:1")
+    escaped_key = parse_tag("a\\:b:c")
+    assert (escaped_key.key, escaped_key.value) == ("a:b", "c")
     assert parse_tag("team").value is None
 
 
