@@ -356,13 +356,56 @@ def render_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def check_threshold(results: dict[str, Any], threshold: dict[str, Any]) -> list[str]:
-    """Regressions against a recorded threshold (``{"ac_at_1": 0.8, ...}``); empty when none."""
-    failures: list[str] = []
+#: Metrics every threshold file must gate: a case set's accuracy is these four together.
+REQUIRED_GATES = ("ac_at_1", "ac_at_3", "category_accuracy", "change_event_recall")
+#: Metrics a threshold file may gate as well.
+OPTIONAL_GATES = ("ac_at_5", "facts_recall")
+
+
+def validate_threshold(threshold: Any) -> dict[str, float]:
+    """The threshold's minimums, or ``ConfigurationError`` saying what is wrong with it.
+
+    A threshold that cannot gate what it claims is a configuration error, not a pass: it must
+    be an object holding a minimum from 0 to 1 for each of ``REQUIRED_GATES``, and any other
+    key (a typo such as ``ac_at1`` would otherwise silently gate nothing) is refused, naming
+    the keys that are accepted. Checked before a run, so a bad file fails in a second.
+    """
+    from dynatrace_agent.errors import ConfigurationError
+
+    if not isinstance(threshold, dict):
+        raise ConfigurationError(
+            f"a threshold must be a JSON object of metric minimums, got {type(threshold).__name__}"
+        )
+    known = REQUIRED_GATES + OPTIONAL_GATES
+    unknown = sorted(str(k) for k in threshold if k not in known)
+    if unknown:
+        raise ConfigurationError(
+            f"unknown threshold key(s) {', '.join(unknown)}; use only {', '.join(known)}"
+        )
+    missing = [k for k in REQUIRED_GATES if k not in threshold]
+    if missing:
+        raise ConfigurationError(
+            f"the threshold does not gate {', '.join(missing)}; record a minimum for each of "
+            f"{', '.join(REQUIRED_GATES)}"
+        )
     for key, minimum in threshold.items():
-        if not key.startswith(("ac_at_", "category_accuracy", "change_event_recall")):
-            continue
-        value = results["summary"].get(key)
+        if isinstance(minimum, bool) or not isinstance(minimum, int | float) or not 0 <= minimum <= 1:
+            raise ConfigurationError(f"threshold {key} must be a number from 0 to 1, got {minimum!r}")
+    return {str(k): float(v) for k, v in threshold.items()}
+
+
+def check_threshold(results: dict[str, Any], threshold: dict[str, Any]) -> list[str]:
+    """Regressions against a recorded threshold (``{"ac_at_1": 0.8, ...}``); empty when none.
+
+    The threshold is validated first (``validate_threshold``): unknown keys, a missing gate or
+    a minimum outside 0..1 raise ``ConfigurationError``. A metric missing from the results
+    counts as a regression.
+    """
+    minimums = validate_threshold(threshold)
+    failures: list[str] = []
+    summary = results["summary"]
+    for key, minimum in minimums.items():
+        value = summary.get(key)
         if value is None or float(value) < float(minimum):
             failures.append(f"{key} {value} is below the recorded threshold {minimum}")
     return failures

@@ -62,10 +62,24 @@ def _model(spec: str | None) -> Any:
         raise ConfigurationError(f"cannot load model {spec!r}: {exc}") from exc
 
 
+def _threshold(path: Path, harness: Any) -> dict[str, Any]:
+    """The threshold file, read and validated before the run (a bad file fails at once)."""
+    try:
+        threshold = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot read threshold file {path}: {exc}") from exc
+    try:
+        harness.validate_threshold(threshold)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"threshold file {path}: {exc}") from None
+    return dict(threshold)
+
+
 def _run(args: argparse.Namespace) -> int:
     harness = importlib.import_module("evals.harness")
     if args.repeat < 1:
         raise ConfigurationError("--repeat must be at least 1")
+    threshold = _threshold(args.threshold, harness) if args.threshold else None
     try:
         results = asyncio.run(
             harness.run_eval(
@@ -90,14 +104,10 @@ def _run(args: argparse.Namespace) -> int:
             "fill in 'expected' in case.json to score a case",
             file=sys.stderr,
         )
-        if args.threshold:
+        if threshold is not None:
             print("error: --threshold needs at least one labelled case", file=sys.stderr)
             return 1
-    if args.threshold:
-        try:
-            threshold = json.loads(args.threshold.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigurationError(f"cannot read threshold file {args.threshold}: {exc}") from exc
+    if threshold is not None:
         failures = harness.check_threshold(results, threshold)
         for failure in failures:
             print(f"regression: {failure}", file=sys.stderr)

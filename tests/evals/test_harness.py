@@ -50,10 +50,11 @@ def test_eval_command_writes_json_and_enforces_a_threshold(tmp_path: Path, capsy
     cases = _cases(tmp_path)
     out = tmp_path / "results.json"
     threshold = tmp_path / "threshold.json"
-    threshold.write_text(json.dumps({"ac_at_1": 0.9}))
+    gates = {"ac_at_3": 0.5, "category_accuracy": 0.5, "change_event_recall": 0.5}
+    threshold.write_text(json.dumps({"ac_at_1": 0.9, **gates}))
     assert main(["eval", "--cases", str(cases), "--json", str(out), "--threshold", str(threshold)]) == 1
     assert json.loads(out.read_text())["summary"]["ac_at_1"] == 0.5
-    threshold.write_text(json.dumps({"ac_at_1": 0.5}))
+    threshold.write_text(json.dumps({"ac_at_1": 0.5, **gates}))
     assert (
         main(["eval", "--cases", str(cases), "--threshold", str(threshold), "--filter", "kind:deployment"])
         == 0

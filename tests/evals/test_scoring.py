@@ -64,8 +64,9 @@ def test_summary_counts_failed_cases_as_misses() -> None:
     assert summary["category_accuracy"] == pytest.approx(1 / 3, abs=1e-3)
     assert summary["change_event_recall"] == 0.5
     assert summary["median_wall_ms"] == 200
-    assert check_threshold({"summary": summary}, {"ac_at_1": 0.5})
-    assert not check_threshold({"summary": summary}, {"ac_at_1": 0.3})
+    gates = {"ac_at_3": 0.6, "category_accuracy": 0.3, "change_event_recall": 0.5}
+    assert check_threshold({"summary": summary}, {"ac_at_1": 0.5, **gates})
+    assert not check_threshold({"summary": summary}, {"ac_at_1": 0.3, **gates})
     table = render_table({"cases": [], "summary": summary, "baselines": {}, "by_tag": {}})
     assert "AC@1 0.33" in table
 

@@ -1,0 +1,112 @@
+"""Eval gates: a threshold gates AC@1, AC@3, category and change-event recall, and nothing vague.
+
+A threshold that passes everything (``{}``, a typo'd key) would make the CI accuracy gate
+decorative, so those are configuration errors; each gated metric on its own fails the gate.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dynatrace_agent.cli import main
+from dynatrace_agent.errors import ConfigurationError
+from evals.harness import REQUIRED_GATES, check_threshold, validate_threshold
+
+EVALS = Path(__file__).parents[2] / "evals"
+SUMMARY = {
+    "ac_at_1": 0.8,
+    "ac_at_3": 0.9,
+    "ac_at_5": 1.0,
+    "category_accuracy": 0.7,
+    "change_event_recall": 0.6,
+}
+AT_SUMMARY = dict.fromkeys(REQUIRED_GATES, 0.0) | {k: v for k, v in SUMMARY.items() if k in REQUIRED_GATES}
+
+
+def _results(**overrides: Any) -> dict[str, Any]:
+    return {"summary": {**SUMMARY, **overrides}}
+
+
+def test_the_required_gates_are_ac1_ac3_category_and_change_recall() -> None:
+    assert REQUIRED_GATES == ("ac_at_1", "ac_at_3", "category_accuracy", "change_event_recall")
+
+
+def test_meeting_every_minimum_exactly_passes() -> None:
+    assert check_threshold(_results(), AT_SUMMARY) == []
+
+
+@pytest.mark.parametrize("gate", REQUIRED_GATES)
+def test_each_gate_on_its_own_fails_when_its_metric_drops(gate: str) -> None:
+    failures = check_threshold(_results(**{gate: SUMMARY[gate] - 0.01}), AT_SUMMARY)
+    assert len(failures) == 1
+    assert failures[0].startswith(f"{gate} ") and "below the recorded threshold" in failures[0]
+
+
+def test_optional_gates_are_checked_when_recorded() -> None:
+    threshold = {**AT_SUMMARY, "ac_at_5": 1.0}
+    assert check_threshold(_results(), threshold) == []
+    assert check_threshold(_results(ac_at_5=0.99), threshold) == [
+        "ac_at_5 0.99 is below the recorded threshold 1.0"
+    ]
+
+
+def test_a_gated_metric_missing_from_the_results_is_a_regression() -> None:
+    threshold = {**AT_SUMMARY, "facts_recall": 0.5}  # only present when a model judged the report
+    assert check_threshold(_results(), threshold) == ["facts_recall None is below the recorded threshold 0.5"]
+
+
+def test_an_empty_threshold_is_an_error_naming_every_missing_gate() -> None:
+    with pytest.raises(ConfigurationError, match="does not gate") as info:
+        check_threshold(_results(), {})
+    for gate in REQUIRED_GATES:
+        assert gate in str(info.value)
+
+
+def test_a_threshold_without_ac3_is_an_error() -> None:
+    threshold = {k: v for k, v in AT_SUMMARY.items() if k != "ac_at_3"}
+    with pytest.raises(ConfigurationError, match=r"does not gate ac_at_3;"):
+        check_threshold(_results(), threshold)
+
+
+@pytest.mark.parametrize("key", ["ac_at1", "AC_AT_1", "category", "median_wall_ms", "ac_at_10"])
+def test_an_unknown_key_is_an_error_naming_it_and_the_accepted_keys(key: str) -> None:
+    with pytest.raises(ConfigurationError, match="unknown threshold key") as info:
+        check_threshold(_results(), {**AT_SUMMARY, key: 0.1})
+    message = str(info.value)
+    assert key in message and "ac_at_3" in message and "change_event_recall" in message
+
+
+@pytest.mark.parametrize("minimum", [-0.1, 1.5, "0.8", None, True])
+def test_a_minimum_must_be_a_number_from_0_to_1(minimum: object) -> None:
+    with pytest.raises(ConfigurationError, match="must be a number from 0 to 1"):
+        validate_threshold({**AT_SUMMARY, "ac_at_1": minimum})
+
+
+@pytest.mark.parametrize("threshold", [[0.8], 0.8, "ac_at_1"])
+def test_a_threshold_must_be_an_object(threshold: object) -> None:
+    with pytest.raises(ConfigurationError, match="JSON object"):
+        validate_threshold(threshold)
+
+
+@pytest.mark.parametrize("path", sorted(EVALS.glob("threshold*.json")), ids=lambda p: p.name)
+def test_every_shipped_threshold_gates_all_four_metrics(path: Path) -> None:
+    minimums = validate_threshold(json.loads(path.read_text(encoding="utf-8")))
+    assert set(REQUIRED_GATES) <= set(minimums)
+    assert all(value > 0 for value in minimums.values()), "a zero minimum gates nothing"
+
+
+def test_the_cli_refuses_a_bad_threshold_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    threshold = tmp_path / "threshold.json"
+    threshold.write_text(json.dumps({"ac_at_1": 0.8, "ac_at3": 0.9}))
+    missing_cases = tmp_path / "no-cases-here"
+    # The cases folder does not exist: a run would fail on it; the threshold error comes first.
+    assert main(["eval", "--cases", str(missing_cases), "--threshold", str(threshold)]) == 2
+    err = capsys.readouterr().err
+    assert f"threshold file {threshold}" in err and "unknown threshold key(s) ac_at3" in err
+    assert "Traceback" not in err
