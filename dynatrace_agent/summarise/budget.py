@@ -80,7 +80,10 @@ def truncate_to_tokens(text: str, max_tokens: int, *, marker: str = "…") -> st
         return text
     keep = max(0, max_tokens - count_tokens(marker))
     while keep >= 0:
-        candidate = _encoder().decode(tokens[:keep]) + marker
+        # A cut can fall inside a multi-byte character: drop that partial character rather
+        # than decoding it to U+FFFD, so the result is always a prefix of ``text``.
+        head = _encoder().decode_bytes(tokens[:keep]).decode("utf-8", "ignore")
+        candidate = head + marker
         if count_tokens(candidate) <= max_tokens:
             return candidate
         keep -= 1
@@ -190,6 +193,10 @@ class _Placed:
 def _left_out_line(placed: Sequence[_Placed], skipped: Sequence[Section], narrow: str | None) -> str | None:
     parts: list[str] = []
     for entry in placed:
+        if not entry.items:  # every item was given back in verification: it is not shown at all
+            if entry.section.available > 0:
+                parts.append(f"{entry.section.available:,} {entry.section.noun}")
+            continue
         missing = entry.section.available - len(entry.items)
         if missing > 0:
             parts.append(f"{missing:,} more {entry.section.noun}")
