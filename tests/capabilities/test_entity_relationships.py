@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from dynatrace_agent import capabilities as caps
@@ -14,7 +15,6 @@ from dynatrace_agent.case import demo_case_path, load_case
 from dynatrace_agent.client import DynatraceClient
 from dynatrace_agent.dql import DQLValueError
 from dynatrace_agent.simulator import simulator_settings, simulator_transport
-from tests.capabilities.conftest import FakeClient
 
 A = "SERVICE-0000000000000A0A"
 B = "SERVICE-0000000000000B0B"
@@ -59,10 +59,18 @@ def test_relationship_names_and_directions_are_checked() -> None:
     assert check_selector('entityName.equals("a~")(")') == 'entityName.equals("a~")(")'
 
 
-async def test_list_entities_passes_related(client: FakeClient) -> None:
+async def test_list_entities_sends_related_as_a_relationship_selector() -> None:
+    seen: list[httpx.Request] = []
+    inner = simulator_transport(load_case(demo_case_path()))
+
+    async def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return await inner.handle_async_request(request)
+
     related = [Relationship("from", "calls", build_entity_selector(ids=[A]))]
-    await caps.list_entities(client, entity_type="SERVICE", related=related)  # type: ignore[arg-type]
-    selector = client.environment.calls[0][1]["selector"]
+    async with DynatraceClient(simulator_settings(), transport=httpx.MockTransport(record)) as client:
+        await caps.list_entities(client, entity_type="SERVICE", related=related)
+    selector = seen[-1].url.params["entitySelector"]
     assert selector == f'type("SERVICE"),fromRelationships.calls(entityId("{A}"))'
 
 
