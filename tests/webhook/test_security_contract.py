@@ -98,3 +98,19 @@ def test_the_session_cookie_depends_on_the_exact_admin_token() -> None:
     assert session_value(SecretStr(SECRET)) == value
     assert session_value(SecretStr(SECRET.lower())) != value
     assert session_value(SecretStr(SECRET + "x")) != value
+
+
+def test_any_string_compares_without_raising_even_lone_surrogates() -> None:
+    # Path segments are decoded by the server; whatever arrives must compare, never raise.
+    assert tokens_equal("\ud800abc", "\ud800abc")
+    assert not tokens_equal("\ud800abc", "\udc00abc")
+    assert not tokens_equal("\ud800", SECRET)
+    integrations = _integrations()
+    assert find_integration("\udfff" + SECRET, integrations) is None
+
+
+def test_the_session_cookie_format_is_stable_across_releases() -> None:
+    """Logged-in admins stay logged in over a restart or upgrade: the cookie of a token is a
+    fixed, versioned HMAC-SHA256 (label "dynatrace-agent alerts session v1"), pinned here."""
+    pinned = "8c68a89b52015003a225d46060b0c63e0462bb3b99844f986aa16ec54e50c34f"  # openssl dgst -hmac
+    assert session_value(SecretStr("admin-token-0123456789")) == pinned
