@@ -10,7 +10,9 @@ Hypothesis profiles (choose with ``HYPOTHESIS_PROFILE``):
 
 * ``dev`` (default outside CI): random examples, so local runs keep exploring;
 * ``ci`` (default when ``CI`` is set): derandomised, so a CI failure reproduces exactly;
-* ``nightly``: ten times the examples, for a long exploratory run.
+* ``nightly``: ten times the examples, for a long exploratory run;
+* ``mutation``: few, derandomised examples, for ``evals/bench/bench_mutation.py`` (each
+  mutant reruns the tests, so they must be quick and give the same verdict every time).
 
 Tests that set ``max_examples`` themselves keep their own count in every profile.
 """
@@ -31,6 +33,7 @@ settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True
 settings.register_profile(
     "nightly", deadline=None, max_examples=1000, suppress_health_check=[HealthCheck.too_slow]
 )
+settings.register_profile("mutation", deadline=None, derandomize=True, max_examples=25, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 

@@ -22,7 +22,6 @@ HEADLINE = "HEADLINE 42 problems"
 
 
 @given(text=st.text(max_size=400), max_tokens=st.integers(1, 120))
-@settings(max_examples=200)
 def test_truncation_marks_only_text_that_was_cut(text: str, max_tokens: int) -> None:
     result = truncate_to_tokens(text, max_tokens)
     assert count_tokens(result) <= max_tokens
@@ -68,7 +67,7 @@ def _shown(text: str, section: int) -> list[str]:
 
 
 @given(sections=_sections(), budget=st.integers(100, 700))
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 def test_every_item_not_shown_is_counted_in_the_left_out_line(sections: list[Section], budget: int) -> None:
     text = fit_sections(HEADLINE, sections, budget=budget, narrow="a narrower timeframe")
     assert count_tokens(text) <= budget
