@@ -62,7 +62,11 @@ TARGETS: dict[str, Target] = {
     ),
     "budget": Target(
         ("dynatrace_agent/summarise/budget.py",),
-        ("tests/summarise/test_budget.py", "tests/summarise/test_budget_contract.py"),
+        (
+            "tests/summarise/test_budget.py",
+            "tests/summarise/test_budget_contract.py",
+            "tests/summarise/test_budget_helpers.py",
+        ),
         # every summariser under random data: about the summarisers, 80 s per run
         ("--deselect", "tests/summarise/test_budget.py::test_summaries_never_exceed_budget"),
     ),
