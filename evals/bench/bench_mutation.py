@@ -73,7 +73,12 @@ TARGETS: dict[str, Target] = {
     ),
     "http": Target(
         ("dynatrace_agent/client/http.py",),
-        ("tests/client/test_retry.py", "tests/client/test_retry_contract.py", "tests/client/test_auth.py"),
+        (
+            "tests/client/test_http_core.py",
+            "tests/client/test_retry.py",
+            "tests/client/test_retry_contract.py",
+            "tests/client/test_auth.py",
+        ),
     ),
     "errormap": Target(
         ("dynatrace_agent/client/errormap.py",),
