@@ -84,6 +84,7 @@ TARGETS: dict[str, Target] = {
         ("dynatrace_agent/client/errormap.py",),
         (
             "tests/client/test_errormap.py",
+            "tests/client/test_errormap_contract.py",
             "tests/client/test_retry.py",
             "tests/client/test_retry_contract.py",
         ),
