@@ -139,6 +139,10 @@ def prepare(name: str, target: Target, workdir: Path) -> Path:
         'also_copy = ["evals", "graphs", "prompts", "langgraph.json"]\n'
         f"pytest_add_cli_args_test_selection = {_toml_list(target.tests)}\n"
         f"pytest_add_cli_args = {_toml_list(pytest_args)}\n"
+        # A mutant that loops forever is caught by its timeout: 5x the clean run (not mutmut's
+        # 15x) keeps such mutants from dominating the run time on a small machine.
+        "timeout_multiplier = 5.0\n"
+        "timeout_constant = 2.0\n"
     )
     with (copy / "pyproject.toml").open("a", encoding="utf-8") as fh:
         fh.write(config)
