@@ -15,6 +15,9 @@ from dynatrace_agent.summarise.budget import (
     MAX_BUDGET,
     MIN_BUDGET,
     Section,
+    _left_out_line,
+    _Placed,
+    _render,
     check_budget,
     count_tokens,
     fit_sections,
@@ -66,8 +69,8 @@ def test_table_section_renders_a_markdown_table_with_one_item_per_row() -> None:
     long = table_section(None, ["c" * 90], [["v" * 90]])
     assert long.title == "| " + "c" * 79 + "… |\n|---|"
     assert list(long.items) == ["| " + "v" * 79 + "… |"]
-    narrow = table_section(None, ["col"], [["value"]], max_cell_chars=3)
-    assert narrow.title == "| col |\n|---|" and list(narrow.items) == ["| va… |"]
+    narrow = table_section(None, ["column"], [["value"]], max_cell_chars=3)
+    assert narrow.title == "| co… |\n|---|" and list(narrow.items) == ["| va… |"]
 
 
 @dataclass
@@ -148,3 +151,21 @@ def test_the_facts_line_is_kept_when_it_fits_and_dropped_when_it_does_not() -> N
     assert fits == f"{head}\n{facts}"
     too_small = fit_sections(head, [], budget=count_tokens(head) + count_tokens(facts), facts=facts)
     assert too_small == head
+
+
+def test_an_empty_headline_adds_no_empty_first_line() -> None:
+    assert fit_sections("", [Section(None, ["a", "b"])], budget=100) == "a\nb"
+
+
+def test_a_section_whose_items_were_all_given_back_is_counted_whole_and_not_rendered() -> None:
+    """When the final check gives back every item of a placed section, that section is shown
+    nowhere and is named in the "left out" line with its full count (not "N more")."""
+    emptied = _Placed(Section("## Logs", ["l1", "l2"], noun="log lines", total=9), title_tokens=3)
+    one_left = _Placed(Section("## Spans", ["s1"], noun="spans", total=1), title_tokens=3, items=["s1"])
+    partly = _Placed(Section("## Events", ["e1", "e2"], noun="events"), title_tokens=3, items=["e1"])
+    none_at_all = _Placed(Section("## Nothing", [], noun="rows", total=0), title_tokens=3)
+    single = _Placed(Section("## One", ["o1"], noun="ones"), title_tokens=3)
+    line = _left_out_line([emptied, none_at_all, single, one_left, partly], [], "a window")
+    assert line == "left out: 9 log lines, 1 ones, 1 more events. Narrow with a window"
+    text = _render("Head", [emptied, one_left, partly], None, line)
+    assert text == f"Head\n## Spans\ns1\n## Events\ne1\n{line}"
