@@ -119,13 +119,27 @@ def test_room_for_the_left_out_line_is_reserved_so_the_text_is_verified_once(
         return real(text)
 
     monkeypatch.setattr(budget_module, "count_tokens", counting)
-    for budget in (120, 200, 333, 500, 1000):
-        for width in (1, 7, 25):
-            whole_text_counts.clear()
-            sections = [
-                Section("## A", [f"#0.{i} " + "alpha " * width for i in range(60)], noun="rows", total=200),
-                Section("## B", [f"#1.{i} " + "beta " * width for i in range(60)], noun="spans"),
-            ]
-            text = fit_sections(HEADLINE, sections, budget=budget, narrow="a shorter timeframe")
-            assert "left out: " in text
-            assert len(whole_text_counts) == 1, (budget, width, len(whole_text_counts))
+    facts_line = "Grail: scanned 2.5 GB, 1,234 records; not sampled"
+    for budget in range(100, 1600, 61):
+        for width in (1, 4, 9, 25):
+            for facts in (None, facts_line):
+                for titled in range(3):
+                    whole_text_counts.clear()
+                    sections = [
+                        Section(_title("A", titled), [f"| a{i} | " + "alpha " * width for i in range(60)],
+                                noun="rows", total=200),
+                        Section(_title("B", titled), [f"| b{i} | " + "beta " * width for i in range(60)],
+                                noun="spans"),
+                    ]  # fmt: skip
+                    text = fit_sections(
+                        HEADLINE, sections, budget=budget, facts=facts, narrow="a shorter timeframe"
+                    )
+                    assert "left out: " in text
+                    if facts and budget > 200:
+                        assert facts_line in text
+                    assert len(whole_text_counts) == 1, (budget, width, facts, titled, len(whole_text_counts))
+
+
+def _title(name: str, kind: int) -> str | None:
+    """No title, a heading, or a heading with a table header (three lines)."""
+    return [None, f"## {name}", f"## {name}\n| service | count |\n|---|---|"][kind]
