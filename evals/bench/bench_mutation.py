@@ -46,7 +46,15 @@ class Target:
 
 
 TARGETS: dict[str, Target] = {
-    "dql": Target(("dynatrace_agent/dql.py",), ("tests/dql/test_dql.py",)),
+    "dql": Target(
+        ("dynatrace_agent/dql.py",),
+        (
+            "tests/dql/test_dql.py",
+            "tests/dql/test_dql_values.py",
+            "tests/capabilities/test_capabilities.py",
+            "tests/capabilities/test_entity_relationships.py",
+        ),
+    ),
     "security": Target(
         ("dynatrace_agent/webhook/security.py",),
         ("tests/webhook/test_security_contract.py", "tests/webhook/test_intake.py"),
@@ -84,6 +92,7 @@ TARGETS: dict[str, Target] = {
         ("dynatrace_agent/client/errormap.py",),
         (
             "tests/client/test_errormap.py",
+            "tests/client/test_auth.py",
             "tests/client/test_errormap_contract.py",
             "tests/client/test_retry.py",
             "tests/client/test_retry_contract.py",
