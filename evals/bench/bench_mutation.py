@@ -62,7 +62,11 @@ TARGETS: dict[str, Target] = {
     "payloads": Target(
         ("dynatrace_agent/webhook/payloads.py",),
         # (test_property.py fuzzes the whole intake for 10 s a run: too slow per mutant)
-        ("tests/webhook/test_payloads.py", "tests/webhook/test_intake.py"),
+        (
+            "tests/webhook/test_payloads.py",
+            "tests/webhook/test_payloads_contract.py",
+            "tests/webhook/test_intake.py",
+        ),
     ),
     "store_sql": Target(("dynatrace_agent/webhook/store_sql.py",), ("tests/webhook/test_store.py",)),
     "dispatch": Target(
