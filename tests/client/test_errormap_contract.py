@@ -261,7 +261,7 @@ SCOPES = ["storage:logs:read"]
         (200, {"token_type": "Bearer"}, AuthenticationError,
          'the SSO token endpoint answered without an access token for environment "prod" (200); '
          "check sso_url (DT_SSO_URL)."),
-        (400, {"error": "invalid_request", "error_description": ""}, BadRequestError,
+        (400, {"error": "invalid_request", "error_description": ""}, AuthenticationError,
          'the SSO token endpoint refused the token request for environment "prod" (invalid_request); '
          "check sso_url (DT_SSO_URL) and the OAuth client settings."),
     ],

@@ -74,7 +74,8 @@ def test_eval_command_warns_when_nothing_is_labelled(
     assert "every case is unlabelled" in captured.err
     assert "1 unlabelled case(s)" in captured.out
     threshold = tmp_path / "threshold.json"
-    threshold.write_text(json.dumps({"ac_at_1": 0.5}))
+    gates = {"ac_at_1": 0.5, "ac_at_3": 0.5, "category_accuracy": 0.5, "change_event_recall": 0.5}
+    threshold.write_text(json.dumps(gates))
     assert main(["eval", "--cases", str(root), "--threshold", str(threshold)]) == 1
     assert "needs at least one labelled case" in capsys.readouterr().err
 
