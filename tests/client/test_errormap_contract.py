@@ -262,8 +262,7 @@ SCOPES = ["storage:logs:read"]
          'the SSO token endpoint answered without an access token for environment "prod" (200); '
          "check sso_url (DT_SSO_URL)."),
         (400, {"error": "invalid_request", "error_description": ""}, AuthenticationError,
-         'the SSO token endpoint refused the token request for environment "prod" (invalid_request); '
-         "check sso_url (DT_SSO_URL) and the OAuth client settings."),
+         "the SSO token endpoint refused the token request"),
     ],
 )  # fmt: skip
 def test_oauth_token_errors(status: int, body: Any, kind: type[DynatraceAPIError], start: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from evals.bench.bench_questions import render, run
 
+
 async def test_every_answer_holds_its_fact_in_fewer_tokens_than_raw_records() -> None:
     rows = await run()
     assert len(rows) == 5
