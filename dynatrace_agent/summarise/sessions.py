@@ -14,6 +14,13 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from dynatrace_agent.rum import (
+    ERROR_KINDS,
+    FRUSTRATED_ERRORS,
+    session_error_kinds,
+    session_errors,
+    session_frustrated,
+)
 from dynatrace_agent.summarise._common import Record, counts_line, fmt_pct, fmt_time, text_of
 from dynatrace_agent.summarise.budget import (
     DEFAULT_BUDGET,
@@ -24,7 +31,6 @@ from dynatrace_agent.summarise.budget import (
     table_section,
     top_n,
 )
-from dynatrace_agent.values import as_int
 
 __all__ = [
     "ERROR_KINDS",
@@ -39,19 +45,6 @@ __all__ = [
     "summarise_sessions",
 ]
 
-#: A session with this many errors (or a crash) counts as frustrated: new RUM records no
-#: experience score on a session, so frustration is read from what it does record.
-FRUSTRATED_ERRORS = 2
-
-#: Grail's per-session error counters and how the summary names them.
-ERROR_KINDS = (
-    ("error.exception_count", "exceptions"),
-    ("error.http_5xx_count", "HTTP 5xx responses"),
-    ("error.http_4xx_count", "HTTP 4xx responses"),
-    ("error.anr_count", "app not responding (ANR)"),
-    ("error.csp_violation_count", "CSP violations"),
-)
-
 
 def session_id(record: Record) -> str | None:
     """``dt.rum.session.id``."""
@@ -61,30 +54,6 @@ def session_id(record: Record) -> str | None:
 def session_user(record: Record) -> str | None:
     """The tagged user (``dt.rum.user_tag``), else the anonymous ``dt.rum.instance.id``."""
     return text_of(record, "dt.rum.user_tag", "dt.rum.instance.id")
-
-
-def session_errors(record: Record) -> int:
-    """Errors seen in the session (``error.count``)."""
-    count = as_int(record.get("error.count"))
-    return max(0, count) if count is not None else 0
-
-
-def _crashed(record: Record) -> bool:
-    value = record.get("error.has_crash")
-    return value is True or str(value).lower() == "true"
-
-
-def session_frustrated(record: Record) -> bool:
-    """A crash, or at least :data:`FRUSTRATED_ERRORS` errors, in the session."""
-    return _crashed(record) or session_errors(record) >= FRUSTRATED_ERRORS
-
-
-def session_error_kinds(record: Record) -> dict[str, int]:
-    """The session's errors by kind (from the ``error.*`` counters; a crash counts once)."""
-    kinds = {label: n for key, label in ERROR_KINDS if (n := as_int(record.get(key)) or 0) > 0}
-    if _crashed(record):
-        kinds["crashes"] = 1
-    return kinds
 
 
 def session_frontends(record: Record) -> list[str]:

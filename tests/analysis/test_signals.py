@@ -240,16 +240,17 @@ def test_change_events_kinds_filter_and_timing() -> None:
 
 def test_impact_sessions_bizevents_slos() -> None:
     sessions: list[dict[str, Any]] = [
-        {
+        {  # new RUM: two errors (one HTTP 5xx, one exception) make a session frustrated
             "start_time": _iso(2),
             "dt.rum.session.id": "s1",
-            "userId": "u1",
-            "userExperienceScore": "FRUSTRATED",
-            "totalErrorCount": "2",
+            "dt.rum.user_tag": "u1",
+            "error.count": 2,
+            "error.http_5xx_count": 1,
+            "error.exception_count": 1,
         },
-        {"start_time": _iso(3), "dt.rum.session.id": "s2", "userId": "u1", "hasError": False},
-        {"start_time": _iso(3), "dt.rum.session.id": "s2", "userId": "u1"},  # duplicate
-        {"start_time": _iso(-3), "dt.rum.session.id": "s0", "userId": "u0"},  # baseline
+        {"start_time": _iso(3), "dt.rum.session.id": "s2", "dt.rum.user_tag": "u1", "error.count": 0},
+        {"start_time": _iso(3), "dt.rum.session.id": "s2", "dt.rum.user_tag": "u1"},  # duplicate
+        {"start_time": _iso(-3), "dt.rum.session.id": "s0", "dt.rum.user_tag": "u0"},  # baseline
     ]
     biz = [{"timestamp": _iso(-10 - i % 20), "event.type": "order.placed"} for i in range(20)]
     biz += [{"timestamp": _iso(5), "event.type": "order.placed"} for _ in range(5)]

@@ -12,10 +12,8 @@ from dynatrace_agent.analysis.evidence import (
     Window,
 )
 from dynatrace_agent.analysis.signals.records import Record, clean_text, first_time
-from dynatrace_agent.analysis.stats import (
-    message_pattern,
-)
-from dynatrace_agent.values import as_float, as_int
+from dynatrace_agent.rum import session_crashed, session_error_kinds, session_errors, session_frustrated
+from dynatrace_agent.values import as_float
 
 _USER_KEYS = ("dt.rum.user_tag", "userId", "internalUserId", "user.id", "dt.rum.instance.id", "usr.id")
 
@@ -98,20 +96,14 @@ def impact(
         user = next((t for k in _USER_KEYS if (t := clean_text(record.get(k)))), None)
         if user is not None:
             users.add(user)
-        experience = (
-            clean_text(record.get("userExperienceScore"))
-            or clean_text(record.get("dt.rum.user_experience"))
-            or ""
-        )
-        if experience.upper() == "FRUSTRATED" or _truthy(record.get("frustrated")):
+        # New RUM (Grail user.sessions): frustration and errors from the error.* counters, the
+        # same definition the session summary uses.
+        if session_frustrated(record) or _truthy(record.get("frustrated")):
             frustrated += 1
-        error_count = as_int(record.get("totalErrorCount")) or as_int(record.get("error.count")) or 0
-        if error_count > 0 or _truthy(record.get("hasError")):
+        if session_errors(record) > 0 or session_crashed(record):
             errors += 1
-        for key in ("error.name", "error.message", "errorName"):
-            text = clean_text(record.get(key))
-            if text:
-                error_names[message_pattern(text)] += 1
+        for kind, count in session_error_kinds(record).items():
+            error_names[kind] += count
 
     volumes: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for record in bizevents:
