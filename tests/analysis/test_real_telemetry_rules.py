@@ -203,3 +203,22 @@ def test_a_mildly_anomalous_callee_does_not_explain_a_strongly_anomalous_caller(
     assert _order(result)[0] == MID
     mid = result.ranked[0]
     assert not any("explained by" in c for c in mid.counter_evidence)
+
+
+def test_a_place_whose_own_requests_slowed_is_not_blamed_for_a_slow_network() -> None:
+    # Calls into SIDE spend longer on the wire, but SIDE's own requests slowed as much: it is
+    # busy (queueing), not behind a slow network; no network-path blame lands on it.
+    def scenario(side_p90: tuple[float, float]) -> dict[str, float]:
+        mid = traces(MID, p90=(40, 300), self_p90=(5, 5), callees=[DEEP, SIDE])
+        mid.call_gaps = {SIDE: CallGap(baseline_p90_ms=4.0, incident_p90_ms=150.0, incident_calls=40)}
+        other = traces(OTHER, p90=(40, 280), self_p90=(5, 5), callees=[SIDE])
+        other.call_gaps = {SIDE: CallGap(baseline_p90_ms=4.0, incident_p90_ms=140.0, incident_calls=30)}
+        ev = evidence(
+            candidates=_candidates(),
+            traces=[healthy(FRONT), mid, other, healthy(DEEP), traces(SIDE, p90=side_p90, self_p90=(5, 5))],
+        )
+        side = next(r for r in rank_root_causes(ev).ranked if r.entity_id == SIDE)
+        return side.signals
+
+    assert "path" in scenario((50.0, 52.0))  # its own time steady: the network at it
+    assert "path" not in scenario((50.0, 200.0))  # its own requests 4x slower: not the network

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dynatrace_agent.analysis.evidence import (
     EvidenceItem,
 )
-from dynatrace_agent.analysis.ranking.context import RankContext
+from dynatrace_agent.analysis.ranking.context import CandidateState, RankContext
 from dynatrace_agent.analysis.ranking.scoring import ratio_strength
 
 
@@ -59,6 +59,10 @@ def network_localisation(ctx: RankContext) -> None:
     locus_id, votes = ranked[0]
     if dominant is not None:
         edges = {edge: strength for edge, strength in edges.items() if dominant in edge}
+    if _own_time_rose(ctx.states[locus_id]):
+        # A network fault delays the wire, not the work: a place whose own requests slowed as
+        # much is busy or broken itself (its own signals say so), not behind a slow network.
+        return
     if len(votes) < 2 or (len(ranked) > 1 and len(ranked[1][1]) == len(votes)):
         return  # a tie does not say which end is at fault
     locus = ctx.states[locus_id]
@@ -92,6 +96,18 @@ def network_localisation(ctx: RankContext) -> None:
             blamed.candidate.entity_id,
             f"its slow calls are explained by the network at {blamed.candidate.label}",
         )
+
+
+def _own_time_rose(st: CandidateState) -> bool:
+    """Whether the candidate's own requests (server spans) slowed markedly in the incident."""
+    t = st.traces
+    if t is None:
+        return False
+    return ratio_strength(t.baseline.p90_ms, t.incident.p90_ms, min_abs=10.0) >= OWN_SLOWDOWN
+
+
+#: How much its own p90 must rise (0..1 of two doublings) for a locus to be slow itself.
+OWN_SLOWDOWN = 0.25
 
 
 #: The place with the most added wire time must have this many times the next one's.
