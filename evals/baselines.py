@@ -26,6 +26,7 @@ from dynatrace_agent.analysis.signals import metric_deviations
 from dynatrace_agent.analysis.stats import failure_origins
 from dynatrace_agent.case import IncidentCase
 from dynatrace_agent.values import parse_timestamp
+from graphs.investigation.nodes.traces import mark_logged_failures
 
 Ranked = list[dict[str, Any]]
 
@@ -148,10 +149,8 @@ def deepest_failing_span(case: IncidentCase) -> Ranked:
         when = parse_timestamp(span.get("start_time"))
         if when is None or not window.incident_start <= when <= window.incident_end:
             continue
-        if span.get("request.is_failed") is None and str(span.get("span.id")) in logged:
-            span = {**span, "request.is_failed": True}
         spans.append(span)
-    counts = failure_origins(spans)
+    counts = failure_origins(mark_logged_failures(spans, logged))
     names = _names(case)
     total = sum(counts.values()) or 1
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))

@@ -36,7 +36,6 @@ import math
 import re
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -331,9 +330,7 @@ class _World:
     span_pod: dict[str, str]
 
     @classmethod
-    def build(
-        cls, pods: dict[str, str], spans: list[dict[str, str]], logs: list[dict[str, str]]
-    ) -> _World:
+    def build(cls, pods: dict[str, str], spans: list[dict[str, str]], logs: list[dict[str, str]]) -> _World:
         names = {service_of_pod(p) for p in pods}
         span_pod = {r["SpanID"]: r["PodName"] for r in spans}
         calls: dict[str, set[str]] = defaultdict(set)
@@ -623,9 +620,3 @@ def _problem(fault: Fault, world: _World, entry: str, start: datetime, reason: s
         "managementZones": [],
         "entityTags": [],
     }
-
-
-def iter_case_ids(src: Path) -> Iterator[str]:
-    """The case ids the dataset at ``src`` yields (for listing without converting)."""
-    for fault in read_faults(src):
-        yield fault.case_id

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 SECRET = "fuzz-secret-0123456789abcdefghij"
-_HREF_JS = re.compile(r"href=\"\s*javascript:", re.I)
+HREF_JS = re.compile(r"href=\"\s*javascript:", re.I)
 _FIELDS = [
     "pid",
     "PID",
@@ -55,7 +55,9 @@ _FIELDS = [
     "severity",
     "event",
 ]
-_TOKENS = [
+#: Raw JSON fragments Python's json module accepts but that used to break intake or a view
+#: (shared with tests/webhook/test_fuzz.py).
+HOSTILE_TOKENS = [
     "NaN",
     "Infinity",
     "-Infinity",
@@ -102,7 +104,7 @@ def hostile_body(rng: random.Random) -> bytes:
     for _ in range(rng.randint(0, 3)):
         key = rng.choice([*_FIELDS, "\\ud800", "x" * rng.randint(1, 40)])
         depth = rng.choice(_DEPTHS)
-        token = rng.choice(_TOKENS)
+        token = rng.choice(HOSTILE_TOKENS)
         container = rng.random() < 0.5
         opening, closing = ("[", "]") if container else ('{"k":', "}")
         text += f', "{key}": ' + opening * depth + token + closing * depth
@@ -169,7 +171,7 @@ async def _drive(port: int, bodies: int, seed: int, connections: int) -> dict[st
             pages[response.status_code] += 1
             if response.status_code >= 500:
                 errors.append(f"GET {path}: {response.status_code}")
-            if _HREF_JS.search(response.text):
+            if HREF_JS.search(response.text):
                 js_links += 1
 
         async def worker() -> None:
