@@ -279,6 +279,37 @@ class LogStats(_Model):
     source: str | None = None
 
 
+LineVerdict = Literal["cut", "called_less", "unknown"]
+
+
+class LineShift(_Model):
+    """A routine log line of one entity that stopped appearing while its other lines went on.
+
+    ``before``/``after`` count the line before and from ``since``; ``expected`` is how many
+    the entity's other lines predicted after ``since``; ``p_value`` how likely a drop this
+    deep is by chance (a conditional binomial test, corrected for the change minutes tried).
+    The verdict says why it stopped when traces tell: ``cut`` (the endpoint that logs it was
+    still called: the code path ended early inside the entity), ``called_less`` (the
+    endpoint itself was called less: the cause is upstream), ``unknown`` (no trace data).
+    """
+
+    entity: str
+    name: str | None = None
+    template: str
+    example: str = ""
+    before: int
+    after: int
+    expected: float
+    p_value: float
+    since: datetime
+    span_ids: list[str] = Field(default_factory=list)
+    endpoint: str | None = None
+    endpoint_before: int | None = None
+    endpoint_after: int | None = None
+    verdict: LineVerdict = "unknown"
+    source: str | None = None
+
+
 #: Dimensions that name an entity when no ``dt.entity.*`` dimension does (most specific last):
 #: OpenTelemetry and Kubernetes series are keyed by names, which the ranking resolves to candidates.
 #: Dimensions that name a series' owner when no ``dt.entity.*`` id does, most specific last
@@ -378,6 +409,7 @@ class Evidence(_Model):
     changes: list[ChangeEvent] = Field(default_factory=list)
     traces: list[TraceStats] = Field(default_factory=list)
     logs: list[LogStats] = Field(default_factory=list)
+    line_shifts: list[LineShift] = Field(default_factory=list)
     metrics: list[MetricDeviation] = Field(default_factory=list)
     impact: Impact = Field(default_factory=Impact)
     gaps: list[Gap] = Field(default_factory=list)

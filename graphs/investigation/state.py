@@ -45,6 +45,7 @@ class InvestigationState(TypedDict, total=False):
     changes: list[JSON]  # ChangeEvent
     traces: list[JSON]  # TraceStats
     logs: list[JSON]  # LogStats
+    line_shifts: list[JSON]  # LineShift
     metrics: list[JSON]  # MetricDeviation
     impact: JSON  # Impact
     gaps: Annotated[list[JSON], operator.add]  # Gap

@@ -29,6 +29,8 @@ Rules that make it more than a sum of anomalies:
   were followed by success in the baseline) makes that callee a suspect (a wrong return
   value): it ranks directly below the caller, above it only when the callee was changed and the
   caller shows no trouble of its own;
+* a routine log line that stops while its endpoint is still called is a code path cut inside
+  that service (an exception or early return that logs nothing); callers relay its failures;
 * failures that begin minutes after the problem's first failures belong to another problem;
 * Davis's root-cause entity and evidence details are weak evidence (Davis can name a
   symptom); without traces, logs or metrics they are all there is, so the verdict is never
@@ -58,6 +60,7 @@ from dynatrace_agent.analysis.ranking.network import network_localisation
 from dynatrace_agent.analysis.ranking.onset import late_onset
 from dynatrace_agent.analysis.ranking.propagation import downstream_explanation
 from dynatrace_agent.analysis.ranking.restarts import restart_signals
+from dynatrace_agent.analysis.ranking.routine_lines import routine_line_signals
 from dynatrace_agent.analysis.ranking.starvation import starvation_signals
 from dynatrace_agent.analysis.ranking.suspect_response import suspect_response_signals
 from dynatrace_agent.analysis.ranking.traces import excess_origins, trace_signals, window_scale
@@ -98,6 +101,7 @@ def rank_root_causes(evidence: Evidence) -> Analysis:
         trace_signals,
         dependency_signals,
         log_signals,
+        routine_line_signals,
         metric_signals,
         starvation_signals,
         restart_signals,

@@ -10,6 +10,7 @@ import math
 
 WEIGHTS: dict[str, float] = {
     "origin": 0.5,
+    "path_cut": 0.6,
     "dependency": 0.5,
     "failure_rate": 0.25,
     "latency": 0.35,

@@ -296,8 +296,12 @@ async def topology_and_metrics_node(
     wait for the slowest branch of the first step (traces) before starting. Chaining the two
     inside one node lets the metrics start as soon as the candidates are known.
     """
+    from graphs.investigation.nodes.routine_lines import routine_lines_node
     from graphs.investigation.nodes.topology import topology_node
 
     found = await topology_node(state, runtime)
     with_candidates: InvestigationState = {**state, "candidates": found.get("candidates", [])}
-    return combine_updates(found, await metrics_node(with_candidates, runtime))
+    metrics, lines = await asyncio.gather(
+        metrics_node(with_candidates, runtime), routine_lines_node(with_candidates, runtime)
+    )
+    return combine_updates(combine_updates(found, metrics), lines)
