@@ -237,9 +237,10 @@ async def test_list_problems(judge: Judge, tmp_path: Path) -> None:
         every = await session.call("list_problems", timeframe="24h", status="ALL")
         closed = await session.call("list_problems", timeframe="7d", status="CLOSED", maxProblemsToDisplay=50)
         active = await session.call("list_problems", timeframe="7d", status="ACTIVE")
-        service = next(e["entityId"] for e in judge.case.entities if e["type"] == "SERVICE")
+        target = judge.case.problems[0]
+        entity = target["affectedEntities"][0]["entityId"]["id"]
         by_entity = await session.call(
-            "list_problems", timeframe="7d", additionalFilter=f'in("{service}", affected_entity_ids)'
+            "list_problems", timeframe="7d", additionalFilter=f'in("{entity}", affected_entity_ids)'
         )
     for answer in (every, closed, active, by_entity):
         _assert_answered(answer, session)
@@ -250,7 +251,13 @@ async def test_list_problems(judge: Judge, tmp_path: Path) -> None:
     recent = [p for p in problems if p["startTime"] >= _case_ms(judge.case) - 24 * 3600 * 1000]
     assert f"Found {len(recent)} problems" in every.text, every.text
     assert active.text == "No problems found"  # every problem of the demo case is closed
-    assert "Found" in by_entity.text or by_entity.text == "No problems found"
+    hits = [
+        p["displayId"]
+        for p in problems
+        if any(e["entityId"]["id"] == entity for e in p.get("affectedEntities", []))
+    ]
+    assert f"Found {len(hits)} problems" in by_entity.text, by_entity.text
+    assert all(f"Problem {d} " in by_entity.text for d in hits)
 
 
 def _case_ms(case: IncidentCase) -> int:
@@ -332,7 +339,11 @@ async def test_verify_dql(judge: Judge, tmp_path: Path) -> None:
 
 
 async def test_execute_dql(judge: Judge, tmp_path: Path) -> None:
-    service = next(e for e in judge.case.entities if e["type"] == "SERVICE")
+    service = next(
+        e
+        for e in judge.case.entities
+        if e["type"] == "SERVICE" and e.get("fromRelationships", {}).get("runsOnHost")
+    )
     async with mcp_server(judge, tmp_path) as session:
         search = await session.call(
             "execute_dql",
@@ -356,7 +367,9 @@ async def test_execute_dql(judge: Judge, tmp_path: Path) -> None:
     assert 0 < len(logs) <= 5 and all("error" in json.dumps(r).lower() for r in logs), search.text
     assert _records(dictionary), dictionary.text
     assert [r.get("name") for r in _records(node)] == [service["displayName"]], node.text
-    assert isinstance(_records(edges), list)
+    outgoing = _records(edges)
+    assert outgoing and all(e["source_id"] == service["entityId"] for e in outgoing), edges.text
+    assert {e["type"] for e in outgoing} >= {"calls"}, edges.text
 
 
 async def test_exceptions_vulnerabilities_and_what_a_tenant_refuses(judge: Judge, tmp_path: Path) -> None:
