@@ -114,7 +114,7 @@ def judge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Judge]:
         skip_or_fail(reason)
     assert node is not None
     case = load_case(CASE)
-    app = create_app(case, SimulatorOptions())
+    app = create_app(case, SimulatorOptions(sso_origin=f"https://{SSO_HOST}"))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -228,7 +228,9 @@ async def test_the_server_connects_and_every_tool_is_accounted_for(judge: Judge,
     _assert_answered(info, session)
     assert '"environmentId":"simulator"' in info.text and f"https://{ENV_HOST}" in info.text
     _assert_answered(budget, session)
-    # The server fetched its token from SSO and its data from the environment, both via the front.
+    # The server found SSO through the environment's discovery redirect, fetched its token there
+    # and its data from the environment, both through the front.
+    assert "No redirect found when discovering SSO URL" not in session.log(), session.log()
     assert judge.front.connects.get(SSO_HOST, 0) >= 1 and judge.front.connects.get(ENV_HOST, 0) >= 1
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from dynatrace_agent.simulator import SimulatorOptions
 from dynatrace_agent.simulator.dql import required_scopes
 
-from .conftest import oauth_token
+from .conftest import ClientFactory, oauth_token
 
 EXECUTE = "/platform/storage/query/v1/query:execute"
 CHECKOUT = "SERVICE-00000000000000C1"
@@ -84,3 +85,18 @@ async def test_entity_types_the_server_searches_exist(sim: httpx.AsyncClient, et
         unknown.status_code == 400
         and unknown.json()["error"]["details"]["errorType"] == "UNKNOWN_DATA_OBJECT"
     )
+
+
+async def test_sso_discovery_redirects_to_the_token_endpoints_origin(
+    sim: httpx.AsyncClient, sim_client_factory: ClientFactory
+) -> None:
+    # The MCP server: HEAD with redirect "manual", then the Location's origin is the SSO base.
+    own = await sim.head("/platform/oauth2/authorization/dynatrace-sso")
+    assert own.status_code == 302
+    assert own.headers["location"].startswith("http://simulator.test/oauth2/authorize?")
+    fronted = sim_client_factory(SimulatorOptions(sso_origin="https://sso.dynatrace.com"))
+    found = await fronted.get("/platform/oauth2/authorization/dynatrace-sso")
+    assert found.status_code == 302
+    assert found.headers["location"].startswith("https://sso.dynatrace.com/oauth2/authorize?")
+    managed = sim_client_factory(SimulatorOptions(oauth_enabled=False))
+    assert (await managed.head("/platform/oauth2/authorization/dynatrace-sso")).status_code == 404
