@@ -27,6 +27,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,8 @@ CASE = Path(__file__).parents[2] / "dynatrace_agent" / "simulator" / "demo_case"
 ENV_HOST = "sim0mcp1.apps.dynatrace.com"
 SSO_HOST = "sso.dynatrace.com"
 NODE_MAJOR = 24
+#: How long one MCP request may take before the test fails instead of hanging (a busy 2-core CI).
+CALL_TIMEOUT = timedelta(seconds=90)
 
 #: Read-only tools that need neither Davis CoPilot nor Davis analyzers: each must answer.
 JUDGED = frozenset(
@@ -191,7 +194,10 @@ async def mcp_server(judge: Judge, tmp_path: Path) -> AsyncIterator[Session]:
     params = StdioServerParameters(command=str(judge.node), args=[str(SERVER_JS)], env=env, cwd=str(MCP_DIR))
     stderr_path = tmp_path / "mcp-server.stderr"
     with stderr_path.open("w") as errlog:
-        async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as client:
+        async with (
+            stdio_client(params, errlog=errlog) as (read, write),
+            ClientSession(read, write, read_timeout_seconds=CALL_TIMEOUT) as client,
+        ):
             await client.initialize()
             yield Session(client, stderr_path)
 
