@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from dynatrace_agent.case import IncidentCase, load_case
+from dynatrace_agent.case import IncidentCase, demo_case_path, load_case
 from dynatrace_agent.simulator import SimulatorOptions, create_app
 from tests.conformance.nodejs import find_node, skip_or_fail
 from tests.conformance.tls_front import TlsFront
@@ -43,7 +43,6 @@ pytestmark = pytest.mark.node
 
 MCP_DIR = Path(__file__).parent / "mcp"
 SERVER_JS = MCP_DIR / "node_modules" / "@dynatrace-oss" / "dynatrace-mcp-server" / "index.js"
-CASE = Path(__file__).parents[2] / "dynatrace_agent" / "simulator" / "demo_case"
 ENV_HOST = "sim0mcp1.apps.dynatrace.com"
 SSO_HOST = "sso.dynatrace.com"
 NODE_MAJOR = 24
@@ -116,7 +115,7 @@ def judge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Judge]:
     if reason:
         skip_or_fail(reason)
     assert node is not None
-    case = load_case(CASE)
+    case = load_case(demo_case_path())
     app = create_app(case, SimulatorOptions(sso_origin=f"https://{SSO_HOST}"))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
