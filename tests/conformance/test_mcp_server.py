@@ -276,7 +276,10 @@ async def test_find_entity_by_name(judge: Judge, tmp_path: Path) -> None:
     name = entity["displayName"]
     async with mcp_server(judge, tmp_path) as session:
         found = await session.call("find_entity_by_name", entityNames=[name])
-        missing = await session.call("find_entity_by_name", entityNames=["no-such-entity-anywhere"])
+        # Nothing in Smartscape: the server falls back to the classic tables, all of them here.
+        missing = await session.call(
+            "find_entity_by_name", entityNames=["no-such-entity-anywhere"], extendedSearch=True
+        )
         # The server's fallback when Smartscape finds nothing: classic entity tables joined with
         # `append`, searched with `search`, tags expanded (its generateDqlSearchEntityCommand).
         fallback = await session.call("execute_dql", dqlStatement=_classic_entity_search([name]))

@@ -93,8 +93,10 @@ KNOWN_ENTITY_TYPES = frozenset(
         "aws_availability_zone",
         "aws_application_load_balancer",
         "aws_network_load_balancer",
+        "ec2_instance",
         "gcp_zone",
         "azure_vm",
+        "openstack_vm",  # a classic entity type; the server searches it with extendedSearch
     }
 )
 
