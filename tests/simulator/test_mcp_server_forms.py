@@ -118,10 +118,6 @@ async def test_user_and_security_events_are_data_objects_with_their_own_scope(
 async def test_entity_types_the_server_searches_exist(sim: httpx.AsyncClient, etype: str) -> None:
     response = await _run(sim, f"fetch dt.entity.{etype}", "storage:entities:read")
     assert response.status_code == 200, response.text  # a data object, empty when the case has none
-    assert all(
-        r["id"].startswith(etype.upper().split("_INSTANCE")[0][:4])
-        for r in response.json()["result"]["records"]
-    )
 
 
 async def test_an_unknown_entity_type_is_not_a_data_object(sim: httpx.AsyncClient) -> None:
