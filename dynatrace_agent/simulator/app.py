@@ -2,7 +2,8 @@
 
 Routes are registered per plane: the classic Environment API under ``/api/v2`` and the
 Managed prefix ``/e/{envid}/api/v2``, its platform-gateway twin under
-``/platform/classic/environment-api/v2``, Grail, the SLO service and the SSO token endpoint.
+``/platform/classic/environment-api/v2``, Grail, the SLO service, the SSO token endpoint and
+SSO discovery.
 With OAuth disabled (a Managed-like tenant) no platform route exists at all. Unknown paths,
 wrong methods and unexpected failures all answer JSON envelopes, never HTML or tracebacks.
 """
@@ -24,7 +25,7 @@ from dynatrace_agent.simulator import classic, grail, settings_objects, slo, slo
 from dynatrace_agent.simulator.auth import authenticate
 from dynatrace_agent.simulator.entities import EntityIndex
 from dynatrace_agent.simulator.faults import TOKEN_PATH, FaultMiddleware
-from dynatrace_agent.simulator.oauth import token_endpoint
+from dynatrace_agent.simulator.oauth import DISCOVERY_PATH, sso_discovery, token_endpoint
 from dynatrace_agent.simulator.options import SimulatorOptions
 from dynatrace_agent.simulator.queries import QueryStore
 from dynatrace_agent.simulator.responses import classic_error, json, platform_error
@@ -67,6 +68,7 @@ def _routes(options: SimulatorOptions) -> list[BaseRoute]:
     if options.oauth_enabled:
         routes += [
             Route(TOKEN_PATH, token_endpoint, methods=["POST"]),
+            Route(DISCOVERY_PATH, sso_discovery, methods=["GET", "HEAD"]),
             Route("/platform/storage/query/v1/query:execute", grail.execute_query, methods=["POST"]),
             Route("/platform/storage/query/v1/query:poll", grail.poll_query, methods=["GET"]),
             Route("/platform/storage/query/v1/query:verify", grail.verify_query, methods=["POST"]),

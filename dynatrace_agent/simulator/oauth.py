@@ -1,10 +1,14 @@
-"""The SSO token endpoint (``POST /sso/oauth2/token``, client-credentials grant).
+"""The SSO token endpoint (``POST /sso/oauth2/token``, client-credentials grant) and SSO discovery.
 
 It grants the requested scopes when the client holds them all, and otherwise answers with
 the bodies real SSO sends, which are not plain RFC 6749: ``errorCode`` and ``message`` beside
 ``error``/``error_description`` and an ``issueId``, and both wrong credentials and a missing
 scope come as 400 ``invalid_request``, told apart only by the description (as Dynatrace's MCP
 server logs them). ``resource`` may be sent or not: Dynatrace's own SDK sends none.
+
+Clients find SSO the way a browser does: ``/platform/oauth2/authorization/dynatrace-sso`` on
+the environment redirects to SSO's ``/oauth2/authorize``, and the redirect's origin is the SSO
+base (Dynatrace's MCP server reads it with a HEAD request and ``redirect: manual``).
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import uuid
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from dynatrace_agent.simulator.responses import json
 from dynatrace_agent.simulator.state import SimulatorState
 
-__all__ = ["token_endpoint"]
+__all__ = ["DISCOVERY_PATH", "sso_discovery", "token_endpoint"]
+
+DISCOVERY_PATH = "/platform/oauth2/authorization/dynatrace-sso"
 
 _SCOPE = re.compile(r"^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.*-]+)+$")
 
@@ -95,3 +101,10 @@ async def token_endpoint(request: Request) -> Response:
     if form.get("resource"):
         body["resource"] = form["resource"]
     return json(body, 200, {"cache-control": "no-store"})
+
+
+async def sso_discovery(request: Request) -> Response:
+    """Redirect to SSO's authorize endpoint: ``options.sso_origin``, else this simulator itself."""
+    state: SimulatorState = request.app.state.sim
+    origin = state.options.sso_origin or str(request.base_url).rstrip("/")
+    return RedirectResponse(f"{origin}/oauth2/authorize?response_type=code", status_code=302)

@@ -73,6 +73,8 @@ class SimulatorOptions:
     ``error_burst`` is ``(first, count)``: counted API requests number ``first`` to
     ``first + count - 1`` (1-based, token requests not counted) answer 503.
     ``rate_limit_every`` N makes every Nth counted request a 429 with ``Retry-After``.
+    ``sso_origin`` is where SSO discovery points (e.g. ``https://sso.dynatrace.com`` behind a
+    TLS front); None means the simulator's own origin, which serves the token endpoint.
     """
 
     api_token: str = DEFAULT_API_TOKEN
@@ -89,6 +91,7 @@ class SimulatorOptions:
     query_running_ms: int = 0
     result_ttl_s: int = 60
     retry_after_s: int = 1
+    sso_origin: str | None = None
 
     def __repr__(self) -> str:
         # Credentials are well-known defaults in most runs, but never print them anyway.

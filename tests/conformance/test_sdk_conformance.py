@@ -4,14 +4,13 @@ The simulator runs under uvicorn on a free loopback port (``query_running_ms=300
 can be RUNNING, ``result_ttl_s=1`` so tokens expire quickly); ``node/conformance.mjs`` then uses
 ``QueryExecutionClient`` (execute 200, 202 → poll → cancel, 400 syntax, 403 scope, 410 expired)
 and ``ProblemsClient.getProblems``. Skipped, with the reason, when Node or the npm packages are
-missing (CI runs ``npm ci`` in ``tests/conformance/node`` first).
+missing (CI runs ``npm ci`` in ``tests/conformance/node`` first, and makes a skip a failure).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import threading
@@ -24,6 +23,7 @@ import uvicorn
 
 from dynatrace_agent.case import load_case
 from dynatrace_agent.simulator import SimulatorOptions, create_app
+from tests.conformance.nodejs import find_node, skip_or_fail
 
 NODE_DIR = Path(__file__).parent / "node"
 CASE = Path(__file__).parent.parent / "simulator" / "fixtures" / "small_case"
@@ -32,9 +32,9 @@ PACKAGES = ("client-query", "client-classic-environment-v2", "http-client")
 pytestmark = pytest.mark.node
 
 
-def _skip_reason() -> str | None:
-    if shutil.which("node") is None:
-        return "Node.js is not installed"
+def _skip_reason(node: Path | None) -> str | None:
+    if node is None:
+        return 'Node.js >= 20 is not installed (pip install -e ".[dev]" brings it)'
     missing = [p for p in PACKAGES if not (NODE_DIR / "node_modules" / "@dynatrace-sdk" / p).is_dir()]
     if missing:
         return f"run `npm ci` in {NODE_DIR} first (missing @dynatrace-sdk/{', '.join(missing)})"
@@ -43,9 +43,9 @@ def _skip_reason() -> str | None:
 
 @pytest.fixture(scope="module")
 def simulator_url() -> Iterator[str]:
-    reason = _skip_reason()
+    reason = _skip_reason(find_node(20))
     if reason:
-        pytest.skip(reason)
+        skip_or_fail(reason)
     options = SimulatorOptions(query_running_ms=300, result_ttl_s=1)
     app = create_app(load_case(CASE), options)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -66,8 +66,10 @@ def simulator_url() -> Iterator[str]:
 
 
 def test_dynatrace_sdk_drives_the_simulator(simulator_url: str) -> None:
+    node = find_node(20)
+    assert node is not None
     completed = subprocess.run(
-        ["node", "conformance.mjs"],
+        [str(node), "conformance.mjs"],
         cwd=NODE_DIR,
         env={"SIM_URL": simulator_url, "PATH": os.environ.get("PATH", "")},
         capture_output=True,

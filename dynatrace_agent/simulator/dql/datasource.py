@@ -81,6 +81,22 @@ KNOWN_ENTITY_TYPES = frozenset(
         "os",
         "hypervisor",
         "virtualmachine",
+        # Types Dynatrace's MCP server (2.1.2) fetches in find_entity_by_name, marked there as
+        # verified on real tenants.
+        "custom_device",
+        "custom_device_group",
+        "geolocation",
+        "relational_database_service",
+        "synthetic_location",
+        "service_instance",
+        "docker_container_group_instance",
+        "aws_availability_zone",
+        "aws_application_load_balancer",
+        "aws_network_load_balancer",
+        "ec2_instance",
+        "gcp_zone",
+        "azure_vm",
+        "openstack_vm",  # a classic entity type; the server searches it with extendedSearch
     }
 )
 

@@ -34,14 +34,25 @@ _TABLE_SCOPES = {
     "dt.davis.events": "storage:events:read",
     "bizevents": "storage:bizevents:read",
     "user.sessions": "storage:user.sessions:read",
+    "user.events": "storage:user.events:read",
+    "security.events": "storage:security.events:read",
     "metrics": "storage:metrics:read",
     "smartscape": "storage:smartscape:read",
 }
 
 
+def _in_buckets(table: str) -> bool:
+    """Whether ``table`` is record data kept in Grail buckets (reading it needs bucket permission).
+
+    The entity model (``dt.entity.*``) and Smartscape are not: Dynatrace's MCP server reads both
+    with only ``storage:entities:read`` and ``storage:smartscape:read`` (its find_entity_by_name).
+    """
+    return not table.startswith("dt.entity.") and table != "smartscape"
+
+
 def required_scopes(tables: list[str]) -> list[str]:
     """OAuth scopes Grail requires to read ``tables`` (as listed in ``tables_used``)."""
-    scopes = {"storage:buckets:read"}
+    scopes = {"storage:buckets:read"} if not tables or any(_in_buckets(t) for t in tables) else set()
     for table in tables:
         scopes.add(
             "storage:entities:read" if table.startswith("dt.entity.") else _TABLE_SCOPES.get(table, "")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .types import Duration, Timestamp, Uid, format_ns, parse_iso_ns, to_uid
+from .types import Duration, Timestamp, Uid, format_ns, parse_iso_ns, to_smartscape_id, to_uid
 
 __all__ = ["AGGREGATIONS", "SCALAR", "FunctionSpec", "is_number", "matches_phrase", "matches_value"]
 
@@ -310,6 +310,7 @@ _SCALAR_LIST = [
     _spec("toTimestamp", 1, 1, _to_timestamp),
     _spec("toDuration", 1, 1, _to_duration),
     _spec("toUid", 1, 1, to_uid),
+    _spec("toSmartscapeId", 1, 1, to_smartscape_id),
     _spec("abs", 1, 1, _abs),
     _spec("round", 1, 1, _round, ("decimals",)),
     _spec("floor", 1, 1, _floor),

@@ -29,6 +29,8 @@ KNOWN_TABLES = frozenset(
         "events",
         "bizevents",
         "user.sessions",
+        "user.events",
+        "security.events",
         "dt.davis.problems",
         "dt.davis.events",
         "dt.semantic_dictionary.models",

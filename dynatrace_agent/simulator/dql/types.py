@@ -101,6 +101,20 @@ def to_uid(value: object) -> Uid | None:
     return None
 
 
+_SMARTSCAPE_ID_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[0-9A-Za-z]{1,32}\Z")
+
+
+def to_smartscape_id(value: object) -> str | None:
+    """``toSmartscapeId``: an entity id (``SERVICE-57F9…``) as a Smartscape node id; null otherwise.
+
+    A Smartscape ``id`` also equals the raw id string (Dynatrace's MCP server documents both
+    ``id == toSmartscapeId("…")`` and ``id == "…"``), so the id stays a plain string here.
+    """
+    if isinstance(value, str) and _SMARTSCAPE_ID_TEXT.match(value.strip()):
+        return value.strip()
+    return None
+
+
 class Timeframe(NamedTuple):
     """A ``[start, end)`` range of timestamps."""
 
