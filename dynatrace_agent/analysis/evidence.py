@@ -9,7 +9,7 @@ came from, so a report can cite it.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -336,7 +336,19 @@ class MetricDeviation(_Model):
     #: Share of incident points beyond 3 baseline deviations in the direction of the change:
     #: a sustained move is near 1, a brief blip inside a long incident is small.
     incident_persistence: float | None = None
+    #: The series itself (first point's time, step in seconds, values; gaps are None), so a
+    #: rule can look at it around a moment other than the window split (e.g. a change).
+    series_start: datetime | None = None
+    series_step_s: float | None = None
+    series: list[float | None] = Field(default_factory=list)
     source: str | None = None
+
+    def points(self) -> list[tuple[datetime, float]]:
+        """(time, value) of the series' known points."""
+        if self.series_start is None or not self.series_step_s:
+            return []
+        step = timedelta(seconds=self.series_step_s)
+        return [(self.series_start + step * i, v) for i, v in enumerate(self.series) if v is not None]
 
 
 class BizEventVolume(_Model):

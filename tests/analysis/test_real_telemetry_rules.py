@@ -6,12 +6,17 @@ threshold fitted to one dataset.
 
 from __future__ import annotations
 
-from dynatrace_agent.analysis.evidence import CallGap, metric_kind
+from datetime import timedelta
+
+import pytest
+
+from dynatrace_agent.analysis.evidence import CallGap, MetricDeviation, metric_kind
 from dynatrace_agent.analysis.rank import rank_root_causes
 from dynatrace_agent.analysis.ranking.network import _dominant_locus
+from dynatrace_agent.analysis.ranking.traces import excess_origins
 from graphs.investigation.nodes.traces import covered_minutes
 
-from .scenarios import evidence, healthy, metric, problem, svc, traces
+from .scenarios import START, change, evidence, healthy, metric, problem, svc, traces
 
 FRONT, MID, DEEP, OTHER, SIDE = (
     "SERVICE-000000000000000F",
@@ -222,3 +227,80 @@ def test_a_place_whose_own_requests_slowed_is_not_blamed_for_a_slow_network() ->
 
     assert "path" in scenario((50.0, 52.0))  # its own time steady: the network at it
     assert "path" not in scenario((50.0, 200.0))  # its own requests 4x slower: not the network
+
+
+def test_smaller_wire_time_rises_away_from_the_dominant_place_are_not_the_fault() -> None:
+    # MID's calls to DEEP gain two seconds each (DEEP's network is slow); OTHER's calls to SIDE
+    # gain 180 ms (load): OTHER's slow outgoing calls must not outrank DEEP.
+    mid = traces(MID, p90=(40, 2100), self_p90=(5, 5), network=(3, 2003), callees=[DEEP, SIDE])
+    mid.call_gaps = {
+        DEEP: CallGap(baseline_p90_ms=3.0, incident_p90_ms=2003.0, incident_calls=8),
+        SIDE: CallGap(baseline_p90_ms=3.0, incident_p90_ms=3.2, incident_calls=40),  # steady
+    }
+    other = traces(OTHER, p90=(40, 400), self_p90=(5, 5), network=(19, 204), callees=[SIDE])
+    other.call_gaps = {SIDE: CallGap(baseline_p90_ms=19.0, incident_p90_ms=204.0, incident_calls=52)}
+    ev = evidence(
+        candidates=_candidates(),
+        traces=[healthy(FRONT), mid, other, healthy(DEEP), healthy(SIDE)],
+    )
+    result = rank_root_causes(ev)
+    assert _order(result)[0] == DEEP
+    other_ranked = next(r for r in result.ranked if r.entity_id == OTHER)
+    assert any("small next to" in c for c in other_ranked.counter_evidence)
+
+
+def test_a_service_failing_at_its_usual_rate_on_more_traffic_is_not_where_failures_start() -> None:
+    # MID failed 1 of 4 baseline requests and fails 5 of 16 now (the same rate, four times the
+    # traffic); DEEP never failed and now originates 6 failures.
+    mid = traces(MID, failures=5, origins=5, requests=(4, 16), callees=[DEEP])
+    mid.baseline.failures, mid.baseline.failure_origins = 1, 1
+    ev = evidence(
+        candidates=_candidates(),
+        traces=[healthy(FRONT), mid, traces(DEEP, failures=6, origins=6, requests=(300, 300))],
+    )
+    # Judged by time alone (same window lengths) it would be 5 - 1 = 4 excess failures.
+    assert excess_origins(mid, 1.0) == 0.0
+    # A real rise in its failure rate still counts.
+    mid.incident.failure_origins = 12
+    assert excess_origins(mid, 1.0) == pytest.approx(12 - 16 * 2 / 5)
+    mid.incident.failure_origins = 5
+    assert _order(rank_root_causes(ev))[0] == DEEP
+
+
+def _latency_series(entity: str, values: list[float], start_minutes: int) -> MetricDeviation:
+    """A response-time series at 5-minute steps, its deviation judged over the usual windows."""
+    return MetricDeviation(
+        entity_id=entity,
+        metric_key="dt.service.request.response_time",
+        kind="latency",
+        baseline_mean=6000.0,
+        baseline_std=3000.0,
+        incident_mean=6500.0,
+        z_score=0.2,
+        series_start=START + timedelta(minutes=start_minutes),
+        series_step_s=300.0,
+        series=values,  # type: ignore[arg-type]
+    )
+
+
+def test_a_step_in_the_changed_entitys_own_metric_right_at_the_change_confirms_it() -> None:
+    # The change lands 10 minutes before the start: its step falls in the baseline window and
+    # has faded by the incident, so baseline-against-incident sees nothing. The hour before the
+    # change was steady and the first points after it jumped: the change did that.
+    steady = [5700.0, 5650.0, 5800.0, 5720.0, 5690.0, 5760.0, 5710.0, 5680.0, 5740.0, 5700.0, 5730.0, 5690.0]
+    stepped = _latency_series(DEEP, [*steady, 15700.0, 19500.0, 7100.0, 5900.0], -70)
+    flat = _latency_series(OTHER, [*steady, 5710.0, 5690.0, 5750.0, 5700.0], -70)
+    ev = evidence(
+        candidates=_candidates(),
+        changes=[
+            change("ev-deep", DEEP, "configuration", -10.0),
+            change("ev-other", OTHER, "configuration", -10.0),
+        ],
+        metrics=[stepped, flat, metric(MID, "dt.service.request.response_time", 40.0, 90.0, 5.0)],
+    )
+    result = rank_root_causes(ev)
+    assert _order(result)[0] == DEEP
+    deep = result.ranked[0]
+    assert any("right after the change" in r for r in deep.reasons)
+    other = next(r for r in result.ranked if r.entity_id == OTHER)
+    assert any("no deviation of its own" in c for c in other.counter_evidence)

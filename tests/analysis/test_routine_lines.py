@@ -123,6 +123,15 @@ def test_endpoint_still_called_means_cut_called_less_means_upstream() -> None:
     upstream = judge_shifts([_shift()], endpoints, {(DEEP, "GET /quote"): _calls(30, 0)})[0]
     assert upstream.verdict == "called_less"
     assert judge_shifts([_shift()], {}, {})[0].verdict == "unknown"
+    # The entity was nearly silent after the change: too few calls expected to tell.
+    quiet = _shift().model_copy(update={"expected": 0.5})
+    assert judge_shifts([quiet], endpoints, {(DEEP, "GET /quote"): _calls(30, 0)})[0].verdict == "unknown"
+    # Few calls after the change, and a dip that chance explains: nothing to tell either way.
+    dip = _shift().model_copy(update={"expected": 5.0})
+    assert judge_shifts([dip], endpoints, {(DEEP, "GET /quote"): _calls(30, 1)})[0].verdict == "unknown"
+    # Lines per call, not calls alone: the endpoint also serves requests that never wrote the line.
+    mixed = _shift().model_copy(update={"before": 70})
+    assert judge_shifts([mixed], endpoints, {(DEEP, "GET /quote"): _calls(30, 20)})[0].verdict == "cut"
 
 
 def _candidates() -> list:  # type: ignore[type-arg]

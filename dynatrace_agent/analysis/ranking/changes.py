@@ -6,6 +6,8 @@ something else explains counts a third."""
 from __future__ import annotations
 
 import re
+import statistics
+from datetime import timedelta
 
 from dynatrace_agent.analysis.evidence import (
     ChangeEvent,
@@ -13,10 +15,10 @@ from dynatrace_agent.analysis.evidence import (
     Evidence,
     EvidenceItem,
 )
-from dynatrace_agent.analysis.ranking.context import RankContext
+from dynatrace_agent.analysis.ranking.context import CandidateState, RankContext
 from dynatrace_agent.analysis.ranking.davis import CHANGE_EVENT_TYPES
 from dynatrace_agent.analysis.ranking.restarts import is_restart
-from dynatrace_agent.analysis.ranking.scoring import CHANGE_EXPLAINS, clamp, combine
+from dynatrace_agent.analysis.ranking.scoring import CHANGE_EXPLAINS, clamp, combine, fmt
 
 
 def davis_changes(evidence: Evidence) -> list[ChangeEvent]:
@@ -55,13 +57,64 @@ def davis_changes(evidence: Evidence) -> list[ChangeEvent]:
     return out
 
 
+#: How much a step at the change counts as the entity's own deviation (0.4 = full credit).
+STEP_WEIGHT = 0.4
+#: Metric kinds a change of the entity itself can move.
+_CHANGEABLE = ("latency", "failure", "availability", "cpu", "memory", "saturation")
+#: Minutes before the change that show the entity's normal level, and after it its new one.
+_BEFORE_MIN, _AFTER_MIN = 60.0, 20.0
+_STEP_MARK = "right after the change"
+
+
+def _stepped(st: CandidateState) -> bool:
+    return any(_STEP_MARK in r for r in st.reasons)
+
+
+def _step_at_change(ctx: RankContext, st: CandidateState, ch: ChangeEvent) -> tuple[float, str] | None:
+    """How sharply the changed entity's own metrics moved right at the change (0..1, and why).
+
+    Baseline-against-incident windows can hide a change's effect: a change minutes before the
+    start lands its step inside the baseline, or a transient step fades by the incident. A
+    step from the level of the hour before the change to the first points after it is what
+    the change itself did.
+    """
+    start = ctx.evidence.problem.start
+    if start is None or ch.minutes_from_start is None:
+        return None
+    at = ch.timestamp or start + timedelta(minutes=ch.minutes_from_start)
+    own = {st.candidate.entity_id.lower(), *(p.lower() for p in st.candidate.process_groups)}
+    best: tuple[float, str] | None = None
+    for m in ctx.evidence.metrics:
+        if m.kind not in _CHANGEABLE or (m.entity_id or "").lower() not in own:
+            continue
+        points = m.points()
+        before = [v for ts, v in points if at - timedelta(minutes=_BEFORE_MIN) <= ts < at]
+        after = [v for ts, v in points if at <= ts < at + timedelta(minutes=_AFTER_MIN)][:3]
+        if len(before) < 3 or not after:
+            continue
+        level = statistics.median(before)
+        spread = max(statistics.median(abs(v - level) for v in before) * 1.4826, 0.05 * abs(level), 1e-9)
+        moved = statistics.fmean(after) - level
+        if m.kind == "availability":
+            moved = -moved  # availability falls when things break
+        z = moved / spread
+        strength = clamp((z - 3.0) / 6.0)
+        if strength > 0 and (best is None or strength > best[0]):
+            best = (
+                strength,
+                f"{m.metric_key} moved {fmt(level)} → {fmt(statistics.fmean(after))} {_STEP_MARK} "
+                f"(the hour before it was steady)",
+            )
+    return best
+
+
 def change_signals(ctx: RankContext) -> None:
     """Changes: a change counts in proportion to how much of the entity's own trouble it can explain."""
     states = ctx.states
     for st in states.values():
         c = st.candidate
         own_ids = {c.entity_id.lower(), *(p.lower() for p in c.process_groups)}
-        dev = combine({k: v for k, v in st.signals.items() if k in CHANGE_EXPLAINS})
+        own_dev = combine({k: v for k, v in st.signals.items() if k in CHANGE_EXPLAINS})
         explained = 0.35 if (st.explained_by or st.late) else 1.0
         best = 0.0
         for ch in ctx.changes:
@@ -70,6 +123,11 @@ def change_signals(ctx: RankContext) -> None:
             m = ch.minutes_from_start
             if m is None or m < -180 or m > 15:
                 continue
+            dev = own_dev
+            step = _step_at_change(ctx, st, ch)
+            if step is not None and STEP_WEIGHT * step[0] > dev:
+                dev = STEP_WEIGHT * step[0]
+                st.reasons.append(step[1])
             closeness = 1.0 if -30 <= m <= 2 else (0.5 if m > 2 else clamp(1.0 + (m + 30) / 150 * 0.7, 0.3))
             kind_factor = 1.0 if ch.kind in {"deployment", "configuration"} else 0.5
             strength = closeness * kind_factor * (0.25 + 0.75 * clamp(dev / 0.4)) * explained
@@ -90,7 +148,7 @@ def change_signals(ctx: RankContext) -> None:
                     records=[ch.event_id],
                 ),
             )
-        if st.best_change is not None and dev < 0.1:
+        if st.best_change is not None and own_dev < 0.1 and not _stepped(st):
             st.counter.append("changed shortly before the problem, but shows no deviation of its own")
         elif st.best_change is not None and st.explained_by:
             st.counter.append(

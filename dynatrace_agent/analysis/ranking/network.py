@@ -50,13 +50,16 @@ def network_localisation(ctx: RankContext) -> None:
         # The wire time added on the paths through one place dwarfs the rest: that is where
         # the delay is; the smaller rises elsewhere are load or noise.
         through = [edge for edge in edges if dominant in edge]
+        elsewhere = [edge for edge in edges if dominant not in edge]
         if len(through) == 1:
             _single_slow_edge(ctx, through[0], edges[through[0]])
+            _secondary_edges(ctx, elsewhere, through)
             return
         ranked = [(dominant, cover[dominant])]
     else:
         ranked = sorted(cover.items(), key=lambda kv: (-len(kv[1]), -sum(kv[1]), kv[0]))
     locus_id, votes = ranked[0]
+    ctx_edges = list(edges)
     if dominant is not None:
         edges = {edge: strength for edge, strength in edges.items() if dominant in edge}
     if _own_time_rose(ctx.states[locus_id]):
@@ -89,13 +92,61 @@ def network_localisation(ctx: RankContext) -> None:
         ),
     )
     blamed.hint("network", 2.0)
+    if dominant is not None:
+        _secondary_edges(ctx, [e for e in ctx_edges if dominant not in e], list(edges))
     for pid in {*peers, locus_id} - {blamed.candidate.entity_id}:
         ctx.states[pid].explain(
-            ("network", "latency", "dependency", "failure_rate", "logs", "failure_metric"),
+            (
+                "network",
+                "latency",
+                "dependency",
+                "failure_rate",
+                "logs",
+                "failure_metric",
+                *_timeouts(ctx.states[pid]),
+            ),
             0.4,
             blamed.candidate.entity_id,
             f"its slow calls are explained by the network at {blamed.candidate.label}",
         )
+
+
+def _secondary_edges(ctx: RankContext, edges: list[tuple[str, str]], through: list[tuple[str, str]]) -> None:
+    """Smaller wire-time rises away from the dominant place are load or noise, not the fault."""
+    ends = {e for edge in through for e in edge}
+    blamed = [
+        ctx.states[e]
+        for e in sorted(ends)
+        if "path" in ctx.states[e].signals
+        or any("path" in ctx.states[h].signals for h in _hosts(ctx, ctx.states[e]))
+    ]
+    if not blamed:
+        return  # the dominant place was not blamed after all: the other rises keep their weight
+    for src, _dst in edges:
+        ctx.states[src].explain(
+            ("network",),
+            0.4,
+            None,
+            "the wire time added on its calls is small next to that on the paths through "
+            + blamed[0].candidate.label,
+        )
+
+
+def _timeouts(st: CandidateState) -> tuple[str, ...]:
+    """A caller waiting on a slow wire fails by timing out, and the timeout is raised in its
+    own code: its failure origins are the wire's doing too (unless its own time rose)."""
+    return () if _own_time_rose_self(st) else ("origin",)
+
+
+def _own_time_rose_self(st: CandidateState) -> bool:
+    t = st.traces
+    if t is None:
+        return False
+    return ratio_strength(t.baseline.self_p90_ms, t.incident.self_p90_ms, min_abs=10.0) >= OWN_SLOWDOWN
+
+
+def _hosts(ctx: RankContext, st: CandidateState) -> list[str]:
+    return [h.entity_id for h in (ctx.index.resolve(x) for x in st.candidate.hosts) if h is not None]
 
 
 def _own_time_rose(st: CandidateState) -> bool:
@@ -175,7 +226,7 @@ def _single_slow_edge(ctx: RankContext, edge: tuple[str, str], strength: float) 
     )
     callee.hint("network", 2.0)
     caller.explain(
-        ("network", "latency", "failure_rate", "logs", "failure_metric"),
+        ("network", "latency", "failure_rate", "logs", "failure_metric", *_timeouts(caller)),
         0.4,
         dst,
         f"its slow calls are explained by the network at {callee.candidate.label}",

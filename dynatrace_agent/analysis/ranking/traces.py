@@ -58,7 +58,17 @@ def latency_unconfirmed(ctx: RankContext, entity_id: str) -> bool:
 
 
 def excess_origins(t: TraceStats, scale: float) -> float:
-    return max(0.0, t.incident.failure_origins - t.baseline.failure_origins * scale)
+    """Failure origins beyond what the baseline leads one to expect.
+
+    A service that already failed in the baseline is judged per request too, and with room
+    for how little a short baseline says (one more failure than seen): a service failing at
+    its usual rate on more traffic is not where a new fault starts.
+    """
+    base, inc = t.baseline, t.incident
+    expected = base.failure_origins * scale
+    if base.failure_origins > 0 and base.requests > 0 and inc.requests > 0:
+        expected = max(expected, inc.requests * (base.failure_origins + 1) / (base.requests + 1))
+    return max(0.0, inc.failure_origins - expected)
 
 
 def trace_signals(ctx: RankContext) -> None:

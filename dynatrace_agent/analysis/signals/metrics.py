@@ -196,6 +196,10 @@ def _spread_floor(key: str, b_mean: float) -> float:
     return max(abs(b_mean) * 0.05, 1e-9)
 
 
+#: Points of a series kept on its deviation (the newest), for rules that look at one moment.
+_MAX_SERIES_POINTS = 500
+
+
 def metric_deviations(
     series: Iterable[Record], window: Window, *, source: str | None = None
 ) -> list[MetricDeviation]:
@@ -257,6 +261,9 @@ def metric_deviations(
                     baseline_points=len(baseline),
                     incident_points=len(incident),
                     incident_persistence=persistence,
+                    series_start=start + step * max(0, len(values) - _MAX_SERIES_POINTS),
+                    series_step_s=step.total_seconds(),
+                    series=[as_float(v) for v in values[-_MAX_SERIES_POINTS:]],
                     source=source,
                 )
             )

@@ -47,6 +47,8 @@ MAX_KEPT_SHARE = 0.5
 #: Words of the message kept in a template (after the code location): enough to tell
 #: statements apart, few enough that values late in the message do not split a template.
 TEMPLATE_WORDS = 4
+#: A drop in an endpoint's calls below this chance says its callers stopped calling.
+_CALLS_SIGNIFICANCE = 0.01
 _MAX_PER_ENTITY = 3
 _MAX_SPAN_IDS = 50
 _MAX_EXAMPLE_CHARS = 300
@@ -230,6 +232,31 @@ def _best_change(per_minute: Counter[int], totals: Counter[int]) -> tuple[int, i
     return best
 
 
+def _poisson_cdf(k: int, mean: float) -> float:
+    """P(X ≤ k) for X ~ Poisson(mean)."""
+    term, total = math.exp(-mean), 0.0
+    for i in range(k + 1):
+        total += term
+        term *= mean / (i + 1)
+    return min(1.0, total)
+
+
+def _verdict(shift: LineShift, calls_before: int, calls_after: int) -> str:
+    """``cut`` when the endpoint kept being called, ``called_less`` when it clearly was not."""
+    if calls_before <= 0 or shift.before <= 0:
+        return "unknown"
+    # Lines the endpoint would have written after the change at its old lines per call.
+    kept = shift.before / calls_before * calls_after
+    if kept >= MIN_EXPECTED:
+        return "cut" if shift.after <= MAX_KEPT_SHARE * kept else "called_less"
+    # Too few calls after the change to expect a line: either its callers stopped calling
+    # (a clear drop against the entity's own activity then), or there is too little to tell.
+    expected_calls = calls_before * shift.expected / shift.before
+    if expected_calls >= MIN_EXPECTED and _poisson_cdf(calls_after, expected_calls) < _CALLS_SIGNIFICANCE:
+        return "called_less"
+    return "unknown"
+
+
 def judge_shifts(
     shifts: list[LineShift],
     endpoints: Mapping[str, tuple[str, str]],
@@ -256,11 +283,6 @@ def judge_shifts(
             "endpoint_before": before,
             "endpoint_after": after,
         }
-        if before > 0:
-            # Lines this endpoint would have written after the change at its old lines per call.
-            kept = shift.before / before * after
-            update["verdict"] = (
-                "cut" if kept >= MIN_EXPECTED and shift.after <= MAX_KEPT_SHARE * kept else "called_less"
-            )
+        update["verdict"] = _verdict(shift, before, after)
         judged.append(shift.model_copy(update=update))
     return judged
