@@ -62,8 +62,10 @@ STEP_WEIGHT = 0.4
 #: Metric kinds a change of the entity itself can move.
 _CHANGEABLE = ("latency", "failure", "availability", "cpu", "memory", "saturation")
 #: Minutes before the change that show the entity's normal level, and after it its new one.
-_BEFORE_MIN, _AFTER_MIN = 60.0, 20.0
+_BEFORE_MIN, _AFTER_MIN = 60.0, 5.0
 _STEP_MARK = "right after the change"
+#: Latest a change can come (minutes after the start) and still be a trigger.
+_TRIGGER_LATEST = 2.0
 
 
 def _stepped(st: CandidateState) -> bool:
@@ -79,21 +81,37 @@ def _step_at_change(ctx: RankContext, st: CandidateState, ch: ChangeEvent) -> tu
     the change itself did.
     """
     start = ctx.evidence.problem.start
-    if start is None or ch.minutes_from_start is None:
-        return None
+    if start is None or ch.minutes_from_start is None or ch.minutes_from_start > _TRIGGER_LATEST:
+        return None  # what follows the start (autoscaling, rollbacks) reacts to the problem
     at = ch.timestamp or start + timedelta(minutes=ch.minutes_from_start)
     own = {st.candidate.entity_id.lower(), *(p.lower() for p in st.candidate.process_groups)}
+    later = [
+        c.timestamp or start + timedelta(minutes=c.minutes_from_start or 0.0)
+        for c in ctx.changes
+        if c is not ch and (c.timestamp is not None or c.minutes_from_start is not None)
+    ]
+    until = min((t for t in later if t > at), default=at + timedelta(minutes=_AFTER_MIN))
     best: tuple[float, str] | None = None
     for m in ctx.evidence.metrics:
         if m.kind not in _CHANGEABLE or (m.entity_id or "").lower() not in own:
             continue
         points = m.points()
-        before = [v for ts, v in points if at - timedelta(minutes=_BEFORE_MIN) <= ts < at]
-        after = [v for ts, v in points if at <= ts < at + timedelta(minutes=_AFTER_MIN)][:3]
+        width = timedelta(seconds=m.series_step_s or 60.0)
+        before = [v for ts, v in points if at - timedelta(minutes=_BEFORE_MIN) <= ts and ts + width <= at]
+        # The bucket holding the change and those starting soon after it, up to the next event
+        # (a later change or an on-sale may be what moved them instead).
+        after = [
+            v
+            for ts, v in points
+            if ts + width > at and ts < at + timedelta(minutes=_AFTER_MIN) and ts + width <= until
+        ][:3]
         if len(before) < 3 or not after:
             continue
         level = statistics.median(before)
-        spread = max(statistics.median(abs(v - level) for v in before) * 1.4826, 0.05 * abs(level), 1e-9)
+        # Counts of rare things (failures per interval) start from zero: a step must be several
+        # of them per interval, not a fraction.
+        floor = 1.0 if m.kind == "failure" and "count" in m.metric_key.lower() else 1e-9
+        spread = max(statistics.median(abs(v - level) for v in before) * 1.4826, 0.05 * abs(level), floor)
         moved = statistics.fmean(after) - level
         if m.kind == "availability":
             moved = -moved  # availability falls when things break
