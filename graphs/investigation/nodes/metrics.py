@@ -16,7 +16,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from dynatrace_agent.analysis import Gap, MetricDeviation
+from dynatrace_agent.analysis import Gap, MetricDeviation, ProblemInfo
 from dynatrace_agent.analysis.signals import metric_deviations
 from dynatrace_agent.capabilities import CapabilityResult, query_metrics
 from dynatrace_agent.capabilities.base import grail_query
@@ -276,6 +276,17 @@ async def metrics_node(state: InvestigationState, runtime: Runtime[Investigation
     return await run_branch("metrics", _gather, state, runtime)
 
 
+async def _changed(state: InvestigationState, runtime: Runtime[InvestigationContext]) -> list[dict[str, Any]]:
+    from graphs.investigation.nodes.changed_entities import changed_candidates
+    from graphs.investigation.nodes.common import client_of
+
+    window = window_of(state)
+    info = state.get("problem_info")
+    if window is None or not info:
+        return []
+    return await changed_candidates(client_of(runtime), window, ProblemInfo.model_validate(info), [])
+
+
 def combine_updates(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
     """Two branch updates as one, with the reducers' semantics (lists added, dicts merged, sums)."""
     merged = {**first, **second}
@@ -299,8 +310,13 @@ async def topology_and_metrics_node(
     from graphs.investigation.nodes.routine_lines import routine_lines_node
     from graphs.investigation.nodes.topology import topology_node
 
-    found = await topology_node(state, runtime)
-    with_candidates: InvestigationState = {**state, "candidates": found.get("candidates", [])}
+    found, extra = await asyncio.gather(topology_node(state, runtime), _changed(state, runtime))
+    known = list(found.get("candidates", []))
+    # Entities changed right before the start join the candidates for their own telemetry
+    # (metrics, routine lines) wherever they sit; the ranking makes them candidates too.
+    ids = {c.get("entity_id") for c in known}
+    added = [c for c in extra if c["entity_id"] not in ids]
+    with_candidates: InvestigationState = {**state, "candidates": known + added}
     metrics, lines = await asyncio.gather(
         metrics_node(with_candidates, runtime), routine_lines_node(with_candidates, runtime)
     )
