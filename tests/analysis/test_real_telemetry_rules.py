@@ -304,3 +304,26 @@ def test_a_step_in_the_changed_entitys_own_metric_right_at_the_change_confirms_i
     assert any("right after the change" in r for r in deep.reasons)
     other = next(r for r in result.ranked if r.entity_id == OTHER)
     assert any("no deviation of its own" in c for c in other.counter_evidence)
+
+
+def test_an_entity_only_metrics_bring_in_and_nothing_connects_counts_half() -> None:
+    # SIDE's slow wire is a real lead on the call path; "batch-job" appears only in a metric
+    # dimension, busier than usual, and nothing ties it to the front service.
+    other = traces(OTHER, p90=(40, 90), self_p90=(5, 5), network=(3, 60), callees=[SIDE])
+    busy = metric("batch-job", "dt.kubernetes.container.cpu_usage", 4.0, 9.0, 0.5)
+    busy.entity_id, busy.dimensions = "batch-job", {"k8s.workload.name": "batch-job"}
+    ev = evidence(
+        candidates=_candidates(),
+        traces=[
+            healthy(FRONT),
+            healthy(MID),
+            other,
+            healthy(DEEP),
+            traces(SIDE, p90=(30, 95), self_p90=(10, 70)),
+        ],
+        metrics=[busy],
+    )
+    result = rank_root_causes(ev)
+    batch = next(r for r in result.ranked if r.name == "batch-job")
+    assert any("nothing connects it" in c for c in batch.counter_evidence)
+    assert _order(result)[0] == SIDE

@@ -36,6 +36,7 @@ Rules that make it more than a sum of anomalies:
   symptom); without traces, logs or metrics they are all there is, so the verdict is never
   a false alarm and never confident;
 * entities seen only in spans, logs or metric dimensions (pod names too) are candidates;
+* an entity only metric dimensions bring in, connected to nothing, counts half;
 * when nothing deviates beyond noise the category is ``none`` (false alarm).
 """
 
@@ -53,6 +54,7 @@ from dynatrace_agent.analysis.ranking.context import CandidateIndex, CandidateSt
 from dynatrace_agent.analysis.ranking.davis import davis_evidence_signals, davis_signals
 from dynatrace_agent.analysis.ranking.dependency import dependency_signals
 from dynatrace_agent.analysis.ranking.hosts import host_signals
+from dynatrace_agent.analysis.ranking.isolation import unconnected_signals
 from dynatrace_agent.analysis.ranking.logs import log_signals
 from dynatrace_agent.analysis.ranking.metrics import metric_signals
 from dynatrace_agent.analysis.ranking.model import Analysis
@@ -113,6 +115,7 @@ def rank_root_causes(evidence: Evidence) -> Analysis:
         downstream_explanation,
         suspect_response_signals,
         traffic_signals,
+        unconnected_signals,
         change_signals,
         davis_signals,
     ):
