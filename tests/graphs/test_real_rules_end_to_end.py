@@ -220,3 +220,61 @@ async def test_a_change_off_the_call_graph_is_judged_by_its_own_metrics(tmp_path
     assert run.row["ok"], run.row["error"]
     top = run.row["ranked_root_causes"][0]
     assert top["name"] == "hidden"
+
+
+CHAIN = [f"SERVICE-00000000000000{i:02X}" for i in range(0x40, 0x48)]  # front, s1 .. s7
+
+
+def _deep_chain_case(out: Path) -> Path:
+    """front → s1 → … → s7; s7 slowed and every caller waits on it; s7 is 7 hops down."""
+    entities = []
+    for i, ident in enumerate(CHAIN):
+        entities.append(
+            {
+                "entityId": ident,
+                "type": "SERVICE",
+                "displayName": f"s{i}" if i else "front",
+                "fromRelationships": {"calls": [CHAIN[i + 1]] if i + 1 < len(CHAIN) else []},
+                "toRelationships": {"calls": [CHAIN[i - 1]] if i else []},
+            }
+        )
+    points = 90 // 5 + 4
+    metrics = []
+    for i, ident in enumerate(CHAIN):
+        base = 10_000.0 * (len(CHAIN) - i)
+        values = [base + (k % 3) * 100 for k in range(points - 4)] + [base + 400_000.0] * 4
+        metrics.append(
+            {
+                "metric.key": "dt.service.request.response_time",
+                "dimensions": {"dt.entity.service": ident},
+                "start": _iso(START - timedelta(minutes=90)),
+                "interval": "5m",
+                "unit": "MicroSecond",
+                "values": values,
+            }
+        )
+    entity = {"entityId": {"id": CHAIN[0], "type": "SERVICE"}, "name": "front"}
+    problem = {
+        **_problem("Response time degradation", 0),
+        "affectedEntities": [entity],
+        "impactedEntities": [entity],
+    }
+    meta = {
+        "id": "deep-chain",
+        "now": _iso(START + timedelta(minutes=20)),
+        "problem": "P-1",
+        "expected": {
+            "root_cause": {"entity_id": CHAIN[-1], "name": "s7"},
+            "category": "code",
+            "change_event_id": None,
+        },
+        "tags": [],
+    }
+    CaseWriter(out).write(meta, {"entities": entities, "problems": [problem], "metrics": metrics})
+    return out / "deep-chain"
+
+
+async def test_the_anomaly_is_followed_down_the_call_graph_until_it_stops(tmp_path: Path) -> None:
+    run = await run_case(_deep_chain_case(tmp_path))
+    assert run.row["ok"], run.row["error"]
+    assert run.row["ranked_root_causes"][0]["name"] == "s7"

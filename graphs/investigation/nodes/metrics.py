@@ -320,4 +320,44 @@ async def topology_and_metrics_node(
     metrics, lines = await asyncio.gather(
         metrics_node(with_candidates, runtime), routine_lines_node(with_candidates, runtime)
     )
-    return combine_updates(combine_updates(found, metrics), lines)
+    merged = combine_updates(combine_updates(found, metrics), lines)
+    return await _deeper(state, runtime, merged, known + added)
+
+
+async def _deeper(
+    state: InvestigationState,
+    runtime: Runtime[InvestigationContext],
+    merged: dict[str, Any],
+    candidates: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Follow a deviation at the explored edge further down (see ``nodes.deepen``)."""
+    from graphs.investigation.nodes.common import client_of
+    from graphs.investigation.nodes.deepen import deepen
+
+    later: list[dict[str, Any]] = []
+
+    async def metrics_for(layer: list[dict[str, Any]]) -> list[MetricDeviation]:
+        update = await metrics_node({**state, "candidates": layer}, runtime)
+        later.append(update)
+        return [MetricDeviation.model_validate(m) for m in update.get("metrics", [])]
+
+    deviations = [MetricDeviation.model_validate(m) for m in merged.get("metrics", [])]
+    added, _ = await deepen(client_of(runtime), candidates, deviations, metrics_for)
+    if not added:
+        return merged
+    merged["candidates"] = [*merged.get("candidates", []), *added]
+    digest = list(merged.get("digests", {}).get("metrics", []))
+    for update in later:
+        merged["metrics"] = [*merged.get("metrics", []), *update.get("metrics", [])]
+        merged["gaps"] = [*merged.get("gaps", []), *update.get("gaps", [])]
+        merged["citations"] = [*merged.get("citations", []), *update.get("citations", [])]
+        digest += update.get("digests", {}).get("metrics", [])
+        merged["tool_output_tokens"] = merged.get("tool_output_tokens", 0) + update.get(
+            "tool_output_tokens", 0
+        )
+    names = ", ".join(c.get("name") or c["entity_id"] for c in added[:5])
+    digest.append(
+        f"[M+] the anomaly went on below the explored edge: {len(added)} deeper callee(s) ({names})"
+    )
+    merged["digests"] = {**merged.get("digests", {}), "metrics": digest}
+    return merged
