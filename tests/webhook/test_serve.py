@@ -16,6 +16,7 @@ from dynatrace_agent.cli import build_parser
 from dynatrace_agent.commands.serve import plan
 from dynatrace_agent.errors import ConfigurationError
 from dynatrace_agent.webhook.process_runner import ProcessPoolRunner
+from graphs.investigation.run import InvestigationRunner
 from tests.webhook.conftest import ADMIN, SECRET, make_config
 
 
@@ -64,6 +65,24 @@ def test_demo_prints_only_the_secret_it_generated(clean_env: pytest.MonkeyPatch)
     text = "\n".join(own.lines)
     assert SECRET not in text
     assert "/webhooks/dynatrace/<webhook_secret>" in text
+
+
+def test_serve_reads_the_settings_once_and_hands_the_investigator_its_model(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    clean_env.setenv("DT_AGENT_MODEL", "openai:gpt-x")
+    served = plan(_args("--demo"))
+    assert isinstance(served.runner, ProcessPoolRunner)
+    investigator = served.runner.spec.investigator
+    assert isinstance(investigator, InvestigationRunner) and investigator.model == "openai:gpt-x"
+
+
+def test_serve_without_an_environment_says_how_to_configure_one(clean_env: pytest.MonkeyPatch) -> None:
+    for name in ("DT_ENVIRONMENT_URL", "DT_API_TOKEN"):
+        clean_env.delenv(name, raising=False)
+    clean_env.setenv("DT_WEBHOOK_SECRET", SECRET)
+    with pytest.raises(ConfigurationError, match="no Dynatrace environment is configured"):
+        plan(_args())
 
 
 # -- read timeouts on a real uvicorn server ------------------------------------------------------
