@@ -61,18 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    registered = load_registry().commands
+    registry = load_registry()
+    registered = registry.commands
     commands = {**registered, **LIBRARY_COMMANDS}
     for name in [*COMMAND_ORDER, *sorted(set(registered) - set(COMMAND_ORDER))]:
         register = commands.get(name)
         if register is None:
-            _not_installed(sub, name)
+            _not_installed(sub, name, registry.why_missing())
         else:
             register(sub)
     return parser
 
 
-def _not_installed(sub: Any, name: str) -> None:
+def _not_installed(sub: Any, name: str, fix: str) -> None:
     """A command whose package did not register it: running it says how to fix the install."""
     parser = sub.add_parser(name, help="(not installed: reinstall dynatrace-agent)", add_help=False)
     parser.add_argument("rest", nargs=argparse.REMAINDER)
@@ -80,8 +81,7 @@ def _not_installed(sub: Any, name: str) -> None:
     def handler(args: argparse.Namespace) -> int:
         raise ConfigurationError(
             f"the {name!r} command is not installed: the package that owns it registers it through "
-            f"the '{ENTRY_POINT_GROUP}' entry points; reinstall dynatrace-agent (pip install -e . in a "
-            "checkout)"
+            f"the '{ENTRY_POINT_GROUP}' entry points; {fix}"
         )
 
     parser.set_defaults(handler=handler)

@@ -34,6 +34,17 @@ class CommandRegistry:
 
     commands: dict[str, Register] = field(default_factory=dict)
     investigator: InvestigatorFactory | None = None
+    #: Entry points that could not be imported (a stale or partial install): name → why.
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def why_missing(self) -> str:
+        """What to do about a missing command or investigator, naming any entry point that failed."""
+        failed = "; ".join(
+            f"the '{name}' entry point failed: {why}" for name, why in sorted(self.failures.items())
+        )
+        return (f"{failed}; " if failed else "") + (
+            "reinstall dynatrace-agent (pip install -e . in a checkout, or pip install dynatrace-agent)"
+        )
 
     def add_command(self, name: str, register: Register) -> None:
         """Register a command; a name registered twice is a packaging error, said at once."""
@@ -50,17 +61,24 @@ class CommandRegistry:
         if self.investigator is None:
             raise ConfigurationError(
                 "no investigation graph is installed (the 'graphs' package registers it through the "
-                f"'{ENTRY_POINT_GROUP}' entry points); reinstall dynatrace-agent: pip install -e . "
-                "in a checkout, or pip install dynatrace-agent"
+                f"'{ENTRY_POINT_GROUP}' entry points); {self.why_missing()}"
             )
         return self.investigator
 
 
 @functools.cache
 def load_registry() -> CommandRegistry:
-    """The registry filled by every installed ``dynatrace_agent.cli`` entry point (once per process)."""
+    """The registry filled by every installed ``dynatrace_agent.cli`` entry point (once per process).
+
+    An entry point that cannot be imported (a stale or partial install) does not stop the CLI:
+    the library's own commands still work, and the missing ones say what failed and how to fix it.
+    """
     registry = CommandRegistry()
     for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        install = entry.load()
+        try:
+            install = entry.load()
+        except ImportError as exc:
+            registry.failures[entry.name] = f"{type(exc).__name__}: {exc}"
+            continue
         install(registry)
     return registry

@@ -22,12 +22,15 @@ def test_the_graph_and_eval_layers_register_their_commands_and_the_investigator(
 def test_a_command_whose_package_did_not_register_says_how_to_fix_the_install(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(cli, "load_registry", CommandRegistry)
+    broken = CommandRegistry(failures={"graphs": "ModuleNotFoundError: No module named 'graphs.commands'"})
+    monkeypatch.setattr(cli, "load_registry", lambda: broken)
     assert cli.main(["investigate", "P-1", "--json"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: the 'investigate' command is not installed") and "reinstall" in err
+    assert "the 'graphs' entry point failed: ModuleNotFoundError" in err and "Traceback" not in err
     assert cli.main([]) == 2
-    assert "investigate" in capsys.readouterr().out  # still listed, in its place
+    listing = capsys.readouterr().out
+    assert "investigate" in listing and "test-connection" in listing  # the library's commands still work
 
 
 def test_the_registry_refuses_a_second_command_of_the_same_name_and_a_missing_investigator() -> None:

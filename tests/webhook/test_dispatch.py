@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,7 @@ async def test_a_crashed_workers_job_is_run_again_after_its_lease(tmp_path: Path
     store = await _store(tmp_path)
     alert_id = await _open_problem(store, "OK-2")
     # a worker of a process that died: claimed, never renewed, never finished
-    assert await store.claim(worker="dead", now=__import__("time").time(), lease_s=0.2) is not None
+    assert await store.claim(worker="dead", now=time.time(), lease_s=0.2) is not None
     dispatcher = Dispatcher(store, make_runner(), concurrency=1, poll_interval_s=0.05, lease_s=5)
     dispatcher.start()
     try:
@@ -173,7 +174,7 @@ async def test_a_stopping_service_hands_its_running_job_back_without_using_anyth
         0,
     )
     # claimable at once by the next instance, not only after the 30 s lease
-    job = await store.claim(worker="next", now=__import__("time").time(), lease_s=5)
+    job = await store.claim(worker="next", now=time.time(), lease_s=5)
     assert job is not None and job.attempts == 1
     await store.close()
 
@@ -184,9 +185,9 @@ async def test_a_lost_lease_is_logged_and_the_run_still_may_finish(
     store = await _store(tmp_path)
     alert_id = await _open_problem(store, "SLOW-2")
     dispatcher = Dispatcher(store, make_runner(), concurrency=1, poll_interval_s=0.02, lease_s=0.3)
-    job = await store.claim(worker="mine", now=__import__("time").time(), lease_s=0.3)
+    job = await store.claim(worker="mine", now=time.time(), lease_s=0.3)
     assert job is not None
-    await store.claim(worker="thief", now=__import__("time").time() + 1, lease_s=60)  # took it over
+    await store.claim(worker="thief", now=time.time() + 1, lease_s=60)  # took it over
     with caplog.at_level("WARNING", logger="dynatrace_agent.webhook"):
         assert await dispatcher.run_job(job, "mine") == "done"
     assert any("was taken over" in r.getMessage() for r in caplog.records)
