@@ -2,6 +2,9 @@
 
 Each area registers its own subcommands from ``dynatrace_agent/commands/<area>.py`` (a
 ``register(subparsers)`` function), so parts of the CLI can be built and tested apart.
+Commands that run the investigation graph or the evaluation are registered by the packages
+that own them, through the command registry (:mod:`dynatrace_agent.commands.registry`); the
+library never imports those packages.
 Handlers return the process exit status. Expected failures (``DynatraceAgentError``) are
 printed as one clear line on stderr, never as a traceback, and never with a secret.
 
@@ -13,46 +16,75 @@ interrupted. A reader that closes the pipe early (``| head``) ends the output qu
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from dynatrace_agent._version import __version__
-from dynatrace_agent.errors import DynatraceAgentError
+from dynatrace_agent.commands import connection, importer, mcp, record, serve, simulator, tools
+from dynatrace_agent.commands.registry import ENTRY_POINT_GROUP, Register, load_registry
+from dynatrace_agent.errors import ConfigurationError, DynatraceAgentError
 
-#: Command modules, in the order their commands appear in ``--help``.
-COMMAND_MODULES = (
+#: The library's own commands.
+LIBRARY_COMMANDS: dict[str, Register] = {
+    "test-connection": connection.register,
+    "tools": tools.register,
+    "serve": serve.register,
+    "mcp": mcp.register,
+    "simulator": simulator.register,
+    "record": record.register,
+    "import": importer.register,
+}
+#: Every command, in the order it appears in ``--help``; the ones not in ``LIBRARY_COMMANDS``
+#: come from the command registry (``investigate`` and ``demo`` from ``graphs``, ``eval`` from
+#: ``evals``). Registered commands not named here follow at the end.
+COMMAND_ORDER = (
     "demo",
     "investigate",
-    "connection",
+    "test-connection",
     "tools",
     "serve",
     "mcp",
     "simulator",
     "eval",
     "record",
-    "importer",
+    "import",
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Build the parser with every area's subcommands that is installed."""
+    """Build the parser with the library's commands and every registered one."""
     parser = argparse.ArgumentParser(
         prog="dynatrace-agent",
         description="Investigate Dynatrace incidents with AI agents.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"dynatrace_agent.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"dynatrace_agent.commands.{name}":
-                continue  # that area is not built yet
-            raise
-        module.register(sub)
+    registry = load_registry()
+    registered = registry.commands
+    commands = {**registered, **LIBRARY_COMMANDS}
+    for name in [*COMMAND_ORDER, *sorted(set(registered) - set(COMMAND_ORDER))]:
+        register = commands.get(name)
+        if register is None:
+            _not_installed(sub, name, registry.why_missing())
+        else:
+            register(sub)
     return parser
+
+
+def _not_installed(sub: Any, name: str, fix: str) -> None:
+    """A command whose package did not register it: running it says how to fix the install."""
+    parser = sub.add_parser(name, help="(not installed: reinstall dynatrace-agent)", add_help=False)
+    parser.add_argument("rest", nargs=argparse.REMAINDER)
+
+    def handler(args: argparse.Namespace) -> int:
+        raise ConfigurationError(
+            f"the {name!r} command is not installed: the package that owns it registers it through "
+            f"the '{ENTRY_POINT_GROUP}' entry points; {fix}"
+        )
+
+    parser.set_defaults(handler=handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

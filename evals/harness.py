@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import importlib
 import json
 import time
 import traceback
@@ -38,9 +37,7 @@ from evals.scoring import (
     summarise_by_tag,
     summarise_results,
 )
-
-INVESTIGATE_REF = "graphs.investigation.run:investigate"
-
+from graphs.investigation.run import InvestigationRunner
 
 CASE_FILES = ("case.json", "case.json.gz")
 
@@ -150,11 +147,6 @@ class CaseRun:
     confidence: float | None = None
 
 
-def _load_investigate() -> Callable[..., Any]:
-    module_name, _, attr = INVESTIGATE_REF.partition(":")
-    return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
-
-
 def _prediction(report: Any) -> Prediction:
     data = report.model_dump(mode="json") if hasattr(report, "model_dump") else dict(report)
     ranked = [
@@ -207,11 +199,11 @@ async def run_case(path: Path, *, model: Any = None, deadline_s: float = 120.0) 
     options, base_url = tenant_for(case)
     started = time.perf_counter()
     try:
-        investigate = _load_investigate()
+        runner = InvestigationRunner(model=model)
         settings = simulator_settings(options, base_url=base_url, name=case.id)
         async with DynatraceClient(settings, transport=simulator_transport(case, options)) as client:
             report = await asyncio.wait_for(
-                investigate(case.problem, client=client, model=model), timeout=deadline_s
+                runner.investigate(case.problem, client=client), timeout=deadline_s
             )
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()

@@ -19,6 +19,7 @@ from langchain_core.tools import BaseTool
 
 from dynatrace_agent.client import DynatraceClient
 from dynatrace_agent.errors import ConfigurationError
+from dynatrace_agent.settings import resolve_model
 from dynatrace_agent.summarise.budget import load_vocabulary
 from prompts import render_prompt
 
@@ -53,8 +54,6 @@ def make_agent(
 
         tools = DynatraceToolkit.from_clients(client, token_budget=token_budget).get_tools()
     if isinstance(model, str):
-        from graphs.investigation.run import resolve_model
-
         model = resolve_model(model)
     return create_agent(model, list(tools), system_prompt=system_prompt(now))
 

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import argparse
-import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 from dynatrace_agent.importers.common import ImportSummary
 
-#: dataset name -> (module, one-line description)
-DATASETS = {
-    "nezha": ("dynatrace_agent.importers.nezha", "Nezha (FSE'23) Train-Ticket / Online Boutique faults"),
-    "petshop": ("dynatrace_agent.importers.petshop", "PetShop (CLeaR'24) AWS pet-adoption issues"),
+#: Converts one dataset folder: ``import_dataset(src, out, *, overwrite, quiet)``.
+Importer = Callable[..., ImportSummary]
+
+
+def _nezha() -> Importer:
+    from dynatrace_agent.importers.nezha import import_dataset
+
+    return import_dataset
+
+
+def _petshop() -> Importer:
+    from dynatrace_agent.importers.petshop import import_dataset
+
+    return import_dataset
+
+
+#: dataset name -> (its importer, loaded when the command runs; one-line description)
+DATASETS: dict[str, tuple[Callable[[], Importer], str]] = {
+    "nezha": (_nezha, "Nezha (FSE'23) Train-Ticket / Online Boutique faults"),
+    "petshop": (_petshop, "PetShop (CLeaR'24) AWS pet-adoption issues"),
 }
 
 
@@ -34,10 +50,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    module = importlib.import_module(DATASETS[args.dataset][0])
-    summary: ImportSummary = module.import_dataset(
-        args.src, args.out, overwrite=args.overwrite, quiet=args.quiet
-    )
+    import_dataset = DATASETS[args.dataset][0]()
+    summary = import_dataset(args.src, args.out, overwrite=args.overwrite, quiet=args.quiet)
     print(f"wrote {len(summary.written)} cases to {args.out}")
     for case_id, reason in sorted(summary.skipped.items()):
         print(f"  skipped {case_id}: {reason}")

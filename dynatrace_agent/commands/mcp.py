@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from dynatrace_agent.commands.registry import load_registry
 from dynatrace_agent.errors import ConfigurationError
 from dynatrace_agent.settings import load_settings
 from dynatrace_agent.summarise.budget import MAX_BUDGET, MIN_BUDGET, check_budget
@@ -122,7 +123,11 @@ async def build(args: argparse.Namespace) -> Any:
             settings.environment(args.env), token_budget=args.budget, compact=args.compact
         )
         model = settings.model
-    options: dict[str, Any] = {"model": model, "resources": package.ResourceStore(cases)}
+    factory = load_registry().investigator
+    options: dict[str, Any] = {
+        "investigator": None if factory is None else factory(model=model),
+        "resources": package.ResourceStore(cases),
+    }
     if args.report_budget is not None:
         options["report_budget"] = args.report_budget
     return package.build_server(toolkit, **options)

@@ -27,8 +27,8 @@ from pydantic import SecretStr
 from dynatrace_agent.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from dynatrace_agent.webhook.config import WebhookConfig
-    from dynatrace_agent.webhook.dispatch import InvestigationRunner
+    from dynatrace_agent.settings import AgentSettings, WebhookConfig
+    from dynatrace_agent.webhook.dispatch import JobRunner
 
 __all__ = ["register"]
 
@@ -91,21 +91,24 @@ class ServePlan:
     """Everything ``serve`` decided before starting uvicorn (built apart so it can be tested)."""
 
     config: WebhookConfig
-    runner: InvestigationRunner
+    runner: JobRunner
     lines: list[str] = field(default_factory=list)
 
 
 def plan(args: argparse.Namespace) -> ServePlan:
-    """Load the configuration, refuse unsafe setups, choose the runner, compose the banner.
+    """Load the settings once, refuse unsafe setups, choose the runner, compose the banner.
 
     Raises ``ConfigurationError`` for a non-loopback address without an admin token (unless
     ``--insecure-no-auth``). Only secrets this command generated itself are printed.
     """
-    from dynatrace_agent.webhook.config import Integration, load_webhook_config
-    from dynatrace_agent.webhook.dispatch import InProcessRunner, LangGraphServerRunner
-    from dynatrace_agent.webhook.process_runner import ProcessPoolRunner, RunnerSpec
+    from dynatrace_agent.settings import Integration, load_settings
+    from dynatrace_agent.settings.webhook import check_integrations
+    from dynatrace_agent.webhook.dispatch import LangGraphServerRunner
 
-    config = load_webhook_config(config_path=args.config, require_integrations=not args.demo)
+    settings = load_settings(config_path=args.config, require_environment=False, webhook=True)
+    config = settings.service()
+    if not args.demo:
+        check_integrations(config)
     if config.admin_token is None and not _is_loopback(args.host) and not args.insecure_no_auth:
         raise ConfigurationError(
             f"refusing to listen on {args.host} without DT_AGENT_ADMIN_TOKEN: the Alerts page and API "
@@ -114,8 +117,7 @@ def plan(args: argparse.Namespace) -> ServePlan:
         )
     base = f"http://{args.host}:{args.port}"
     generated: str | None = None
-    runner: InvestigationRunner
-    spec: RunnerSpec | None = None
+    runner: JobRunner
     if args.demo:
         if not config.integrations:
             generated = secrets.token_urlsafe(24)
@@ -129,29 +131,17 @@ def plan(args: argparse.Namespace) -> ServePlan:
             config = replace(
                 config, database=str(Path(tempfile.mkdtemp(prefix="dt-agent-demo-")) / "alerts.sqlite3")
             )
-        spec = RunnerSpec(
-            config.graph, config.context, "dynatrace_agent.commands.serve:DemoClientFactory", ()
-        )
-        runner = InProcessRunner(config.graph, DemoClientFactory(), context_ref=config.context)
+        runner = _local_runner(settings, config, DemoClientFactory())
     elif config.runner == "langgraph":
         assert config.langgraph_url is not None
         runner = LangGraphServerRunner(
             config.langgraph_url, config.langgraph_graph_id, config.multitask_strategy
         )
     else:
-        from dynatrace_agent.settings import load_settings
         from dynatrace_agent.webhook.dispatch import SettingsClientFactory
 
-        load_settings(config_path=args.config)  # fail now, not at the first investigation
-        spec = RunnerSpec(
-            config.graph,
-            config.context,
-            "dynatrace_agent.webhook.dispatch:SettingsClientFactory",
-            (args.config,),
-        )
-        runner = InProcessRunner(config.graph, SettingsClientFactory(args.config), context_ref=config.context)
-    if spec is not None and config.investigation_processes > 0:
-        runner = ProcessPoolRunner(spec, processes=config.investigation_processes)
+        settings.environment()  # fail now, not at the first investigation
+        runner = _local_runner(settings, config, SettingsClientFactory(settings))
 
     store = "PostgreSQL" if config.is_postgres else config.database
     lines = [f"dynatrace-agent webhook service on {base} (store: {store})"]
@@ -172,6 +162,20 @@ def plan(args: argparse.Namespace) -> ServePlan:
             "this address; set DT_AGENT_ADMIN_TOKEN"
         )
     return ServePlan(config, runner, lines)
+
+
+def _local_runner(settings: AgentSettings, config: WebhookConfig, clients: Any) -> JobRunner:
+    """Investigations in this machine: the registered investigator, in worker processes if configured."""
+    from dynatrace_agent.commands.registry import load_registry
+    from dynatrace_agent.webhook.dispatch import InProcessRunner
+    from dynatrace_agent.webhook.process_runner import ProcessPoolRunner, RunnerSpec
+
+    investigator = load_registry().investigator_factory()(
+        model=settings.model, token_budget=settings.token_budget
+    )
+    if config.investigation_processes > 0:
+        return ProcessPoolRunner(RunnerSpec(investigator, clients), processes=config.investigation_processes)
+    return InProcessRunner(investigator, clients)
 
 
 def configure_logging() -> None:

@@ -10,18 +10,13 @@ stays readable as a resource.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from dynatrace_agent.summarise.budget import MAX_BUDGET, MIN_BUDGET, count_tokens, truncate_to_tokens
 from dynatrace_agent.tools.base import OneLine
 from dynatrace_agent.tools.schema import lean_schema
-
-if TYPE_CHECKING:
-    from dynatrace_agent.client import DynatraceClient
 
 __all__ = [
     "DEFAULT_REPORT_BUDGET",
@@ -31,7 +26,6 @@ __all__ = [
     "investigate_schema",
     "progress_message",
     "report_text",
-    "run_investigation",
 ]
 
 INVESTIGATE_NAME = "dynatrace_investigate"
@@ -54,21 +48,6 @@ class InvestigateArgs(BaseModel):
 def investigate_schema() -> dict[str, Any]:
     """The lean argument schema listed to clients."""
     return lean_schema(InvestigateArgs)
-
-
-async def run_investigation(
-    client: DynatraceClient,
-    problem: str,
-    *,
-    model: Any | None = None,
-    deadline_s: float = 120.0,
-    on_progress: Callable[[dict[str, Any]], None] | None = None,
-) -> Any:
-    """Run the investigation graph (imported by name: the library never imports ``graphs``)."""
-    runner = importlib.import_module("graphs.investigation.run")
-    return await runner.investigate(
-        problem, client=client, model=model, deadline_s=deadline_s, on_progress=on_progress
-    )
 
 
 def progress_message(event: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ Every tool is annotated read-only: nothing here writes to Dynatrace.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -28,6 +28,7 @@ from pydantic import AnyUrl, ValidationError
 
 from dynatrace_agent._version import __version__
 from dynatrace_agent.errors import NotFoundError
+from dynatrace_agent.investigator import Investigator
 from dynatrace_agent.mcp.investigate import (
     DEFAULT_REPORT_BUDGET,
     INVESTIGATE_DESCRIPTION,
@@ -36,7 +37,6 @@ from dynatrace_agent.mcp.investigate import (
     investigate_schema,
     progress_message,
     report_text,
-    run_investigation,
 )
 from dynatrace_agent.mcp.resources import ResourceStore
 from dynatrace_agent.tools.base import DynatraceTool
@@ -55,8 +55,6 @@ READ_ONLY = types.ToolAnnotations(
     readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True
 )
 
-#: Runs the investigation: (client, problem) -> InvestigationReport. Replaceable in tests.
-Investigator = Callable[..., Awaitable[Any]]
 #: Receives one progress line (sent to the client as a progress notification).
 Progress = Callable[[str], None]
 _PENDING: set[asyncio.Task[None]] = set()
@@ -66,22 +64,23 @@ _PENDING: set[asyncio.Task[None]] = set()
 class DynatraceMcpServer:
     """What the MCP server serves, and the handlers that serve it.
 
-    ``toolkit`` supplies the tools (already filtered to the granted scopes); ``investigate``
-    adds ``dynatrace_investigate`` on the toolkit's default environment; ``model`` writes the
-    report narrative (None: templates); ``resources`` holds reports and cases.
+    ``toolkit`` supplies the tools (already filtered to the granted scopes); ``investigator``
+    (the graph layer's ``InvestigationRunner``, with its model and deadline, handed in by the
+    ``mcp`` command) adds ``dynatrace_investigate`` on the toolkit's default environment unless
+    ``investigate`` is false; ``resources`` holds reports and cases.
     """
 
     toolkit: DynatraceToolkit
+    investigator: Investigator | None = None
     investigate: bool = True
-    model: Any | None = None
     report_budget: int = DEFAULT_REPORT_BUDGET
-    deadline_s: float = 120.0
     resources: ResourceStore = field(default_factory=ResourceStore)
-    investigator: Investigator = run_investigation
     _tools: dict[str, BaseTool] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._tools = {tool.name: tool for tool in self.toolkit.get_tools()}
+        if self.investigator is None:
+            self.investigate = False  # nothing to run it with: do not offer it
 
     # ---- definitions -------------------------------------------------------------------
 
@@ -118,8 +117,8 @@ class DynatraceMcpServer:
         ``progress`` receives one line per investigation phase (the client's progress token).
         """
         args = dict(arguments or {})
-        if name == INVESTIGATE_NAME and self.investigate:
-            return await self._investigate(args, progress)
+        if name == INVESTIGATE_NAME and self.investigate and self.investigator is not None:
+            return await self._investigate(self.investigator, args, progress)
         tool = self._tools.get(name)
         if tool is None:
             known = ", ".join(t.name for t in self.tool_definitions())
@@ -130,7 +129,7 @@ class DynatraceMcpServer:
         return _result(str(message.content), error=message.status == "error")
 
     async def _investigate(
-        self, arguments: dict[str, Any], progress: Progress | None
+        self, investigator: Investigator, arguments: dict[str, Any], progress: Progress | None
     ) -> types.CallToolResult:
         try:
             args = InvestigateArgs.model_validate(arguments)
@@ -139,12 +138,8 @@ class DynatraceMcpServer:
         handle = self.toolkit.environments[self.toolkit.default_environment]
         on_progress = None if progress is None else (lambda event: progress(progress_message(event)))
         try:
-            report = await self.investigator(
-                handle.client(),
-                args.problem,
-                model=self.model,
-                deadline_s=self.deadline_s,
-                on_progress=on_progress,
+            report = await investigator.investigate(
+                args.problem, client=handle.client(), on_progress=on_progress
             )
         except Exception as exc:  # every failure becomes advice for the model, as with the tools
             return _result(f"Error: {explain(exc, tool=INVESTIGATE_NAME)}", error=True)

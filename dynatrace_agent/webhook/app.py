@@ -23,8 +23,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dynatrace_agent.webhook.config import WebhookConfig
-from dynatrace_agent.webhook.dispatch import Dispatcher, InvestigationRunner
+from dynatrace_agent.settings import WebhookConfig
+from dynatrace_agent.webhook.dispatch import Dispatcher, JobRunner
 from dynatrace_agent.webhook.grouping import GroupingPolicy, group_alerts
 from dynatrace_agent.webhook.payloads import PayloadError, body_hash, decode_body, parse_notification
 from dynatrace_agent.webhook.responses import SafeHTMLResponse as HTMLResponse
@@ -75,7 +75,7 @@ def create_app(
     config: WebhookConfig,
     *,
     store: AlertStore | None = None,
-    runner: InvestigationRunner | None = None,
+    runner: JobRunner | None = None,
     start_workers: bool = True,
     clock: Callable[[], float] = time.time,
 ) -> Starlette:

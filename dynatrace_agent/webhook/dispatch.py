@@ -2,11 +2,12 @@
 
 The HTTP handler only stores and queues; a :class:`Dispatcher` in the same process claims
 jobs from the store's queue (with a lease, so a crashed worker's job is picked up again),
-runs them through an :class:`InvestigationRunner` with bounded concurrency, and stores the
-report or retries with exponential backoff. Two runners exist:
+runs them through a :class:`JobRunner` with bounded concurrency, and stores the
+report or retries with exponential backoff. Two :class:`JobRunner` kinds exist:
 
-* :class:`InProcessRunner` imports a compiled LangGraph graph by import string and calls
-  ``graph.ainvoke({"problem": …}, context=…)`` with a client for the alert's environment;
+* :class:`InProcessRunner` runs an :class:`~dynatrace_agent.investigator.Investigator` (the
+  graph layer's ``InvestigationRunner``, handed in by ``serve``) with a client for the alert's
+  environment;
 * :class:`LangGraphServerRunner` runs the graph on a LangGraph server through
   ``langgraph-sdk`` (one thread per problem, deterministic UUID), the way to spread
   investigations over more machines than one.
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import inspect
 import logging
 import os
@@ -25,22 +25,25 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
 from dynatrace_agent.errors import ConfigurationError, DynatraceAgentError
+from dynatrace_agent.investigator import Investigator
 from dynatrace_agent.webhook.store import AlertStore, Job
+
+if TYPE_CHECKING:
+    from dynatrace_agent.settings import AgentSettings
 
 __all__ = [
     "ClientFactory",
     "Dispatcher",
     "InProcessRunner",
-    "InvestigationRunner",
+    "JobRunner",
     "LangGraphServerRunner",
     "RunnerError",
-    "load_object",
-    "settings_client_factory",
+    "SettingsClientFactory",
 ]
 
 log = logging.getLogger("dynatrace_agent.webhook")
@@ -81,59 +84,30 @@ def is_permanent(exc: BaseException) -> bool:
     )
 
 
-class InvestigationRunner(Protocol):
-    """Runs one investigation and returns the report as JSON (contracts §7)."""
+class JobRunner(Protocol):
+    """Runs one queued investigation and returns the report as JSON (contracts §7)."""
 
     async def run(self, *, problem_id: str, environment: str, alert_id: str) -> dict[str, Any]: ...
 
 
-def load_object(ref: str) -> Any:
-    """Import ``package.module:attribute``; ``ConfigurationError`` saying what is wrong."""
-    module_name, _, attr = ref.partition(":")
-    if not module_name or not attr:
-        raise ConfigurationError(f"{ref!r} is not an import string of the form 'package.module:attribute'")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigurationError(f"cannot import {module_name!r} for {ref!r}: {exc}") from None
-    obj = module
-    for part in attr.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise ConfigurationError(f"{module_name!r} has no attribute {attr!r} (from {ref!r})") from None
-    return obj
-
-
 class SettingsClientFactory:
-    """Clients built from the agent settings (``DT_AGENT_CONFIG`` / ``DT_*`` variables).
+    """Clients of the environments in the settings the service started with (read once, at start-up).
 
-    A class rather than a closure so it can be sent to an investigation worker process.
+    A class holding the settings rather than a closure, so it can be sent to an investigation
+    worker process; the settings travel without the service's own secrets (``webhook``).
     """
 
-    def __init__(self, config_path: str | None = None) -> None:
-        self.config_path = config_path
+    def __init__(self, settings: AgentSettings) -> None:
+        self.settings = settings.model_copy(update={"webhook": None})
 
     def __call__(self, environment: str | None) -> Any:
         from dynatrace_agent.client import DynatraceClient
-        from dynatrace_agent.settings import load_settings
 
-        settings = load_settings(config_path=self.config_path)
-        return DynatraceClient(settings.environment(environment or None))
+        return DynatraceClient(self.settings.environment(environment or None))
 
     def default_environment(self) -> str | None:
         """The name of the environment used when an integration names none."""
-        from dynatrace_agent.settings import load_settings
-
-        try:
-            return load_settings(config_path=self.config_path).default_environment
-        except ConfigurationError:
-            return None
-
-
-def settings_client_factory(config_path: str | None = None) -> ClientFactory:
-    """Clients built from the agent settings (``DT_AGENT_CONFIG`` / ``DT_*`` variables)."""
-    return SettingsClientFactory(config_path)
+        return self.settings.default_environment
 
 
 def report_summary(report: dict[str, Any]) -> dict[str, Any]:
@@ -167,29 +141,11 @@ def _report_from(result: Any) -> dict[str, Any]:
 
 
 class InProcessRunner:
-    """Runs the graph in this process; the graph and context class are loaded on first use."""
+    """Runs investigations in this process: an investigator, and a client per alert's environment."""
 
-    def __init__(
-        self,
-        graph_ref: str = "graphs.investigation.graph:graph",
-        client_factory: ClientFactory | None = None,
-        *,
-        context_ref: str = "graphs.investigation.context:InvestigationContext",
-    ) -> None:
-        self.graph_ref = graph_ref
-        self.context_ref = context_ref
-        self.client_factory = client_factory or settings_client_factory()
-        self._graph: Any = None
-        self._context_cls: Any = None
-
-    def _load(self) -> tuple[Any, Any]:
-        if self._graph is None:
-            graph = load_object(self.graph_ref)
-            if not hasattr(graph, "ainvoke"):
-                raise ConfigurationError(f"{self.graph_ref!r} is not a compiled graph (it has no ainvoke)")
-            self._context_cls = load_object(self.context_ref)
-            self._graph = graph
-        return self._graph, self._context_cls
+    def __init__(self, investigator: Investigator, client_factory: ClientFactory) -> None:
+        self.investigator = investigator
+        self.client_factory = client_factory
 
     def default_environment(self) -> str | None:
         """The environment a run without one uses, when the client factory can tell."""
@@ -197,17 +153,17 @@ class InProcessRunner:
         return named() if callable(named) else None
 
     async def run(self, *, problem_id: str, environment: str, alert_id: str) -> dict[str, Any]:
-        graph, context_cls = self._load()
         client = self.client_factory(environment or None)
         try:
-            context = context_cls(client=client, environment=environment or None)
-            result = await graph.ainvoke({"problem": problem_id}, context=context)
+            report = await self.investigator.run(problem_id, client=client, environment=environment or None)
         finally:
             closer = getattr(client, "aclose", None)
             if closer is not None:
                 with contextlib.suppress(Exception):
                     await closer()
-        return _report_from(result)
+        if not isinstance(report, dict):
+            raise RunnerError("the investigation finished without a report")
+        return report
 
 
 class LangGraphServerRunner:
@@ -323,7 +279,7 @@ class Dispatcher:
     def __init__(
         self,
         store: AlertStore,
-        runner: InvestigationRunner,
+        runner: JobRunner,
         *,
         concurrency: int = 2,
         lease_s: float = 15.0,

@@ -7,8 +7,9 @@ for the loop and the GIL, and intake latency climbs while investigations run. Th
 processes (started with ``spawn``: no inherited locks or sockets); the service's own loop
 only awaits the result, renews leases and writes the report.
 
-What a worker needs is described by a picklable :class:`RunnerSpec` (import strings and
-arguments), since closures and clients cannot cross a process boundary. A worker that dies
+What a worker needs is described by a picklable :class:`RunnerSpec` (the investigator and
+the client factory, both plain objects whose classes pickle by reference), since closures
+and clients cannot cross a process boundary. A worker that dies
 (killed, out of memory) breaks the pool: the run fails with a clear :class:`RunnerError`
 (retried like any failure) and the next run gets a fresh pool.
 """
@@ -24,23 +25,22 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from dynatrace_agent.webhook.dispatch import InProcessRunner, RunnerError, is_permanent, load_object
+from dynatrace_agent.investigator import Investigator
+from dynatrace_agent.webhook.dispatch import ClientFactory, InProcessRunner, RunnerError, is_permanent
 
 __all__ = ["ProcessPoolRunner", "RunnerSpec"]
 
 
 @dataclass(frozen=True)
 class RunnerSpec:
-    """How a worker process builds its :class:`InProcessRunner` (all picklable)."""
+    """How a worker process builds its :class:`InProcessRunner`: both parts must pickle."""
 
-    graph_ref: str = "graphs.investigation.graph:graph"
-    context_ref: str = "graphs.investigation.context:InvestigationContext"
-    client_factory_ref: str = "dynatrace_agent.webhook.dispatch:SettingsClientFactory"
-    client_factory_args: tuple[Any, ...] = ()
+    investigator: Investigator
+    client_factory: ClientFactory
 
     def build(self) -> InProcessRunner:
-        factory = load_object(self.client_factory_ref)(*self.client_factory_args)
-        return InProcessRunner(self.graph_ref, factory, context_ref=self.context_ref)
+        """The runner a worker process uses (built once per worker)."""
+        return InProcessRunner(self.investigator, self.client_factory)
 
 
 # -- in the worker process ------------------------------------------------------------------
@@ -81,7 +81,7 @@ def _default_environment(spec: RunnerSpec) -> str | None:
 
 
 class ProcessPoolRunner:
-    """An :class:`InvestigationRunner` that runs each investigation in a worker process."""
+    """A ``JobRunner`` that runs each investigation in a worker process."""
 
     def __init__(self, spec: RunnerSpec, *, processes: int = 2) -> None:
         if processes < 1:

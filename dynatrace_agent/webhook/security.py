@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from pydantic import SecretStr
 
-from dynatrace_agent.webhook.config import Integration
+from dynatrace_agent.settings import Integration
 
 __all__ = [
     "SESSION_COOKIE",

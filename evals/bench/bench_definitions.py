@@ -28,6 +28,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from dynatrace_agent.simulator import simulator_settings, simulator_transport
 from dynatrace_agent.tools import COMPACT_TOOL_NAMES, DynatraceToolkit
 from dynatrace_agent.tools.definitions import definition, definition_tokens
+from graphs.investigation.run import InvestigationRunner
 
 FULL_TARGET = 3000
 COMPACT_TARGET = 1500
@@ -51,7 +52,7 @@ async def _mcp_tokens(toolkit: DynatraceToolkit) -> dict[str, int]:
 
     from dynatrace_agent.mcp import build_server
 
-    server = build_server(toolkit)
+    server = build_server(toolkit, investigator=InvestigationRunner())
     async with create_connected_server_and_client_session(server.sdk_server()) as session:
         listed = (await session.list_tools()).tools
     return {

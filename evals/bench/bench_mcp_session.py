@@ -34,6 +34,7 @@ from dynatrace_agent.simulator import simulator_settings, simulator_transport
 from dynatrace_agent.summarise.budget import count_tokens
 from dynatrace_agent.tools import DynatraceToolkit
 from dynatrace_agent.tools.definitions import definition_tokens
+from graphs.investigation.run import InvestigationRunner
 
 TARGET = 10_000
 PROBLEM = "P-25031177"
@@ -104,7 +105,7 @@ async def measure(compact: bool) -> list[dict[str, Any]]:
     toolkit = await DynatraceToolkit.from_settings(
         simulator_settings(), transport_factory=simulator_transport, probe=False, compact=compact
     )
-    server = build_server(toolkit)
+    server = build_server(toolkit, investigator=InvestigationRunner())
     set_name = "compact" if compact else "full"
     try:
         async with create_connected_server_and_client_session(server.sdk_server()) as session:

@@ -47,6 +47,9 @@ from typing import Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from dynatrace_agent.client import DynatraceClient
+from graphs.investigation.run import InvestigationRunner, Progress
+
 SECRET = "bench-secret-0123456789abcdefghij"
 
 
@@ -86,25 +89,45 @@ _builder.add_edge("investigate", END)
 graph = _builder.compile()
 
 
-class _DemoProblemGraph:
-    """The real investigation graph, always asked about the simulator's demo problem.
+class StandIn:
+    """Runs the stand-in graph as the webhook's local runner runs an investigation (picklable)."""
+
+    async def investigate(self, problem: str, **kwargs: Any) -> Any:
+        raise NotImplementedError("the webhook runs investigations as JSON (run)")
+
+    async def run(
+        self, problem: str, *, client: Any, environment: str | None = None, on_progress: Any = None
+    ) -> dict[str, Any]:
+        result = await graph.ainvoke({"problem": problem}, context=BenchContext(client, environment))
+        report: dict[str, Any] = result["report"]
+        return report
+
+
+@dataclass(frozen=True)
+class DemoProblemRunner(InvestigationRunner):
+    """The real investigation runner, always asked about the simulator's demo problem.
 
     The load creates thousands of problems the simulator does not know; each of their
     investigations runs the full graph on the demo incident instead, so the CPU and I/O of
     every run are those of a real investigation.
     """
 
-    async def ainvoke(self, state: dict[str, Any], **kwargs: Any) -> Any:
+    async def run(
+        self,
+        problem: str,
+        *,
+        client: DynatraceClient,
+        environment: str | None = None,
+        on_progress: Progress | None = None,
+    ) -> dict[str, Any]:
         from dynatrace_agent.commands.serve import _demo_problem
-        from graphs.investigation.graph import graph as investigation
 
-        _log_run("start", state["problem"])
-        result = await investigation.ainvoke({"problem": _demo_problem()}, **kwargs)
-        _log_run("end", state["problem"])
-        return result
-
-
-demo_graph = _DemoProblemGraph()
+        _log_run("start", problem)
+        report = await super().run(
+            _demo_problem(), client=client, environment=environment, on_progress=on_progress
+        )
+        _log_run("end", problem)
+        return report
 
 
 # -- the service under test ---------------------------------------------------------------
@@ -115,9 +138,9 @@ def _serve(db: str, port: int, lease_s: float, mode: str = "standin") -> None:
     from pydantic import SecretStr
 
     from dynatrace_agent.commands.serve import DemoClientFactory
+    from dynatrace_agent.settings import Integration, WebhookConfig
     from dynatrace_agent.webhook.app import create_app
-    from dynatrace_agent.webhook.config import Integration, WebhookConfig
-    from dynatrace_agent.webhook.dispatch import InProcessRunner, InvestigationRunner
+    from dynatrace_agent.webhook.dispatch import InProcessRunner, JobRunner
     from dynatrace_agent.webhook.process_runner import ProcessPoolRunner, RunnerSpec
     from dynatrace_agent.webhook.store import QueuePolicy
     from dynatrace_agent.webhook.store_sqlite import SQLiteStore
@@ -131,25 +154,14 @@ def _serve(db: str, port: int, lease_s: float, mode: str = "standin") -> None:
         cancel_on_resolve=False,
         concurrency=4 if mode == "standin" else 2,
     )
-    real_context = "graphs.investigation.context:InvestigationContext"
-    runner: InvestigationRunner
+    runner: JobRunner
     if mode == "real":  # what serve does: worker processes
-        spec = RunnerSpec(
-            "evals.bench.bench_webhook:demo_graph",
-            real_context,
-            "dynatrace_agent.commands.serve:DemoClientFactory",
-        )
+        spec = RunnerSpec(DemoProblemRunner(), DemoClientFactory())
         runner = ProcessPoolRunner(spec, processes=config.investigation_processes)
     elif mode == "real-inloop":  # the same investigations on the intake's event loop
-        runner = InProcessRunner(
-            "evals.bench.bench_webhook:demo_graph", DemoClientFactory(), context_ref=real_context
-        )
+        runner = InProcessRunner(DemoProblemRunner(), DemoClientFactory())
     else:
-        runner = InProcessRunner(
-            "evals.bench.bench_webhook:graph",
-            lambda env: None,
-            context_ref="evals.bench.bench_webhook:BenchContext",
-        )
+        runner = InProcessRunner(StandIn(), lambda env: None)
     store = SQLiteStore(
         db,
         policy=QueuePolicy(max_attempts=config.max_attempts, cancel_on_resolve=config.cancel_on_resolve),

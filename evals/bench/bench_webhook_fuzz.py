@@ -121,8 +121,8 @@ def _serve(database: str, port: int) -> None:
     import uvicorn
     from pydantic import SecretStr
 
+    from dynatrace_agent.settings import Integration, WebhookConfig
     from dynatrace_agent.webhook.app import create_app
-    from dynatrace_agent.webhook.config import Integration, WebhookConfig
 
     config = WebhookConfig(
         integrations=(Integration(name="fuzz", webhook_secret=SecretStr(SECRET)),), database=database

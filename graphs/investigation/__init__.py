@@ -1,5 +1,7 @@
 """The investigation graph: problem → parallel evidence branches → analysis → synthesis → report.
 
-``graph`` (in :mod:`graphs.investigation.graph`) is compiled without a checkpointer for the
-LangGraph server; :mod:`graphs.investigation.run` holds the in-process and checkpointed runners.
+``graph`` (in :mod:`graphs.investigation.graph`) is compiled without a checkpointer;
+:mod:`graphs.investigation.run` holds :class:`~graphs.investigation.run.InvestigationRunner`,
+the one way to run it in-process (plain or checkpointed), and
+:mod:`graphs.investigation.server` the graph factory a LangGraph server serves.
 """

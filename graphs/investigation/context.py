@@ -1,7 +1,9 @@
 """The run context (LangGraph ``context_schema``): what a caller provides besides the input.
 
-In-process callers pass a ``client`` (and optionally a chat ``model``); a LangGraph server
-passes only ``environment`` and the client is built from settings (contracts §6).
+In-process callers (:class:`~graphs.investigation.run.InvestigationRunner`) pass a ``client``
+(and optionally a chat ``model``); a LangGraph server's caller passes only ``environment``,
+and the nodes take that environment's client from the resources the graph factory put in
+the run's config (:mod:`graphs.investigation.server`, contracts §6). No node reads settings.
 """
 
 from __future__ import annotations

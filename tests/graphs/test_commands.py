@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,21 +10,10 @@ import pytest
 from dynatrace_agent.case import IncidentCase
 from dynatrace_agent.cli import main
 from dynatrace_agent.client import DynatraceClient
-from dynatrace_agent.commands import investigate as investigate_command
 from dynatrace_agent.settings import EnvironmentSettings
 from dynatrace_agent.simulator import SimulatorOptions, simulator_transport
+from graphs.commands import investigate as investigate_command
 from tests.graphs.conftest import SMALL_CASE
-
-
-def test_library_does_not_import_graphs() -> None:
-    import subprocess
-
-    code = (
-        "import sys, dynatrace_agent, dynatrace_agent.cli, dynatrace_agent.commands.demo, "
-        "dynatrace_agent.commands.investigate, dynatrace_agent.report; "
-        "assert not [m for m in sys.modules if m == 'graphs' or m.startswith('graphs.')]"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_demo_prints_the_markdown_report(case: IncidentCase, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,6 +11,7 @@ from mcp.shared.memory import create_connected_server_and_client_session
 
 from dynatrace_agent.mcp import DynatraceMcpServer, ResourceStore, build_server
 from dynatrace_agent.simulator import SimulatorOptions
+from graphs.investigation.run import InvestigationRunner
 from tests.tools.conftest import make_toolkit
 from tests.tools.conftest import toolkit as toolkit  # the fixture, shared
 
@@ -19,6 +20,7 @@ async def make_server(options: SimulatorOptions | None = None, **kwargs: Any) ->
     """A server over a probed toolkit on the demo simulator (``compact`` goes to the toolkit)."""
     kit = await make_toolkit(options, compact=kwargs.pop("compact", False))
     kwargs.setdefault("resources", ResourceStore())
+    kwargs.setdefault("investigator", InvestigationRunner())
     return build_server(kit, **kwargs)
 
 

@@ -19,6 +19,7 @@ from dynatrace_agent.mcp.investigate import INVESTIGATE_NAME
 from dynatrace_agent.simulator import SimulatorOptions, simulator_settings
 from dynatrace_agent.summarise.budget import count_tokens
 from dynatrace_agent.tools import TOOL_NAMES
+from graphs.investigation.run import InvestigationRunner
 from tests.mcp.conftest import connected, make_server
 from tests.tools.conftest import PAYMENT, PROBLEM, make_toolkit, simulator_factory
 from tests.tools.test_demo_incident import CASES
@@ -148,10 +149,11 @@ async def test_investigate_reports_progress_when_the_client_asks() -> None:
 
 
 async def test_a_failing_investigation_is_advice_not_a_protocol_error() -> None:
-    async def broken(*_: Any, **__: Any) -> Any:
-        raise TimeoutError("the graph missed its deadline")
+    class Broken(InvestigationRunner):
+        async def investigate(self, *_: Any, **__: Any) -> Any:
+            raise TimeoutError("the graph missed its deadline")
 
-    async with connected(await make_server(investigator=broken)) as session:
+    async with connected(await make_server(investigator=Broken())) as session:
         result = await session.call_tool(INVESTIGATE_NAME, {"problem": PROBLEM})
     assert result.isError is True
     assert _text(result).startswith("Error: dynatrace_investigate failed")

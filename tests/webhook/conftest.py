@@ -11,8 +11,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from dynatrace_agent.settings import Integration, WebhookConfig, load_settings
+from dynatrace_agent.settings.webhook import check_integrations
 from dynatrace_agent.webhook.app import create_app
-from dynatrace_agent.webhook.config import Integration, WebhookConfig
 from dynatrace_agent.webhook.dispatch import InProcessRunner
 from tests.webhook import fake_graph
 
@@ -32,11 +33,17 @@ class FakeClient:
 
 
 def make_runner() -> InProcessRunner:
-    return InProcessRunner(
-        "tests.webhook.fake_graph:graph",
-        lambda env: FakeClient(),
-        context_ref="tests.webhook.fake_graph:FakeContext",
-    )
+    return InProcessRunner(fake_graph.FakeInvestigator(), lambda env: FakeClient())
+
+
+def load_service_config(
+    *, config_path: str | Path | None = None, env: dict[str, str] | None = None
+) -> WebhookConfig:
+    """The webhook part of the settings, read the way ``serve`` reads it (integrations required)."""
+    settings = load_settings(config_path=config_path, env=env, require_environment=False, webhook=True)
+    config = settings.service()
+    check_integrations(config)
+    return config
 
 
 def make_config(tmp_path: Path, **overrides: Any) -> WebhookConfig:

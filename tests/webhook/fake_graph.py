@@ -1,7 +1,8 @@
 """A tiny real LangGraph graph standing in for the investigation graph in webhook tests.
 
 It takes ``{"problem": ...}`` and a context like ``InvestigationContext`` and returns a
-report dict. Problems named ``FAIL…`` always raise; ``FLAKY…`` raise on their first run;
+report dict; :class:`FakeInvestigator` runs it as the webhook's local runner runs the real
+``InvestigationRunner``. Problems named ``FAIL…`` always raise; ``FLAKY…`` raise on their first run;
 ``SLOW…`` take a second; ``MISSING…`` raise Dynatrace's ``NotFoundError`` (no retry can help);
 ``DIE…`` end the process at once (a killed worker); ``RANKED…`` return a ranked root cause.
 Every run is recorded in ``RUNS`` (in-process) so tests can count investigations.
@@ -73,6 +74,20 @@ builder.add_node("investigate", investigate)
 builder.add_edge(START, "investigate")
 builder.add_edge("investigate", END)
 graph = builder.compile()
+
+
+class FakeInvestigator:
+    """Runs the fake graph the way the investigation runner runs the real one (picklable)."""
+
+    async def investigate(self, problem: str, **kwargs: Any) -> Any:
+        raise NotImplementedError("the webhook runs investigations as JSON (run)")
+
+    async def run(
+        self, problem: str, *, client: Any, environment: str | None = None, on_progress: Any = None
+    ) -> dict[str, Any]:
+        result = await graph.ainvoke({"problem": problem}, context=FakeContext(client, environment))
+        report: dict[str, Any] = result["report"]
+        return report
 
 
 class FakeClientFactory:

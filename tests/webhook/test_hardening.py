@@ -12,11 +12,10 @@ import pytest
 from pydantic import SecretStr
 
 from dynatrace_agent.errors import ConfigurationError
-from dynatrace_agent.webhook.config import load_webhook_config
 from dynatrace_agent.webhook.payloads import PayloadError, decode_body, parse_notification
 from dynatrace_agent.webhook.safety import MAX_DEPTH, check_body, displayable, safe_url
 from dynatrace_agent.webhook.security import SESSION_COOKIE
-from tests.webhook.conftest import ADMIN, SECRET, make_config, notify, running_app
+from tests.webhook.conftest import ADMIN, SECRET, load_service_config, make_config, notify, running_app
 from tests.webhook.test_intake import OPEN
 
 URL = f"/webhooks/dynatrace/{SECRET}"
@@ -236,10 +235,10 @@ async def test_session_ids_are_stored_only_as_hashes(tmp_path: Path) -> None:
 def test_an_empty_admin_token_is_an_error_not_unset() -> None:
     env = {"DT_WEBHOOK_SECRET": SECRET, "DT_AGENT_ADMIN_TOKEN": ""}
     with pytest.raises(ConfigurationError, match="set but empty"):
-        load_webhook_config(env=env)
+        load_service_config(env=env)
     with pytest.raises(ConfigurationError, match="set but empty"):
-        load_webhook_config(env={**env, "DT_AGENT_ADMIN_TOKEN": "   "})
-    assert load_webhook_config(env={"DT_WEBHOOK_SECRET": SECRET}).admin_token is None
+        load_service_config(env={**env, "DT_AGENT_ADMIN_TOKEN": "   "})
+    assert load_service_config(env={"DT_WEBHOOK_SECRET": SECRET}).admin_token is None
 
 
 async def test_hostile_values_inside_embedded_problem_json_are_repaired(

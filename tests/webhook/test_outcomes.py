@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from dynatrace_agent.webhook.config import Integration
+from dynatrace_agent.settings import Integration
 from dynatrace_agent.webhook.dispatch import InProcessRunner
 from tests.webhook import fake_graph
 from tests.webhook.conftest import SECRET, make_config, notify, running_app
@@ -18,11 +18,7 @@ from tests.webhook.test_intake import wait_for
 
 
 def _runner() -> InProcessRunner:
-    return InProcessRunner(
-        "tests.webhook.fake_graph:graph",
-        fake_graph.FakeClientFactory(),
-        context_ref="tests.webhook.fake_graph:FakeContext",
-    )
+    return InProcessRunner(fake_graph.FakeInvestigator(), fake_graph.FakeClientFactory())
 
 
 async def _settled(client: httpx.AsyncClient, alert_id: str) -> dict[str, Any]:

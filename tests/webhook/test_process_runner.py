@@ -11,13 +11,10 @@ import pytest
 from dynatrace_agent.webhook.dispatch import RunnerError
 from dynatrace_agent.webhook.process_runner import ProcessPoolRunner, RunnerSpec
 from tests.webhook.conftest import make_config, notify, running_app
+from tests.webhook.fake_graph import FakeClientFactory, FakeInvestigator
 from tests.webhook.test_intake import wait_for
 
-SPEC = RunnerSpec(
-    graph_ref="tests.webhook.fake_graph:graph",
-    context_ref="tests.webhook.fake_graph:FakeContext",
-    client_factory_ref="tests.webhook.fake_graph:FakeClientFactory",
-)
+SPEC = RunnerSpec(FakeInvestigator(), FakeClientFactory())
 
 
 async def test_runs_in_another_process_and_errors_come_back_clear() -> None:

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from dynatrace_agent.webhook.config import Integration
+from dynatrace_agent.settings import Integration
 from dynatrace_agent.webhook.security import (
     bearer_matches,
     find_integration,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import pickle
 import socket
 import threading
 import time
@@ -15,7 +16,9 @@ import pytest
 from dynatrace_agent.cli import build_parser
 from dynatrace_agent.commands.serve import plan
 from dynatrace_agent.errors import ConfigurationError
+from dynatrace_agent.webhook.dispatch import SettingsClientFactory
 from dynatrace_agent.webhook.process_runner import ProcessPoolRunner
+from graphs.investigation.run import InvestigationRunner
 from tests.webhook.conftest import ADMIN, SECRET, make_config
 
 
@@ -64,6 +67,43 @@ def test_demo_prints_only_the_secret_it_generated(clean_env: pytest.MonkeyPatch)
     text = "\n".join(own.lines)
     assert SECRET not in text
     assert "/webhooks/dynatrace/<webhook_secret>" in text
+
+
+def test_serve_reads_the_settings_once_and_hands_the_investigator_its_model(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    clean_env.setenv("DT_AGENT_MODEL", "openai:gpt-x")
+    served = plan(_args("--demo"))
+    assert isinstance(served.runner, ProcessPoolRunner)
+    investigator = served.runner.spec.investigator
+    assert isinstance(investigator, InvestigationRunner) and investigator.model == "openai:gpt-x"
+
+
+def test_worker_processes_get_the_settings_read_at_start_up_without_the_service_secrets(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    clean_env.setenv("DT_ENVIRONMENT_URL", "https://abc12345.live.dynatrace.com")
+    clean_env.setenv("DT_API_TOKEN", "dt0c01.ABC.DEF")
+    clean_env.setenv("DT_WEBHOOK_SECRET", SECRET)
+    clean_env.setenv("DT_AGENT_ADMIN_TOKEN", ADMIN)
+    served = plan(_args())
+    assert isinstance(served.runner, ProcessPoolRunner)
+    factory = served.runner.spec.client_factory
+    assert isinstance(factory, SettingsClientFactory) and factory.default_environment() == "default"
+    sent = pickle.dumps(served.runner.spec)  # what crosses to a worker process
+    assert SECRET.encode() not in sent and ADMIN.encode() not in sent
+    clean_env.setenv("DT_ENVIRONMENT_URL", "https://zzz99999.live.dynatrace.com")  # read once: no effect now
+    assert pickle.loads(sent).client_factory.settings.environment().classic_base_url == (
+        "https://abc12345.live.dynatrace.com"
+    )
+
+
+def test_serve_without_an_environment_says_how_to_configure_one(clean_env: pytest.MonkeyPatch) -> None:
+    for name in ("DT_ENVIRONMENT_URL", "DT_API_TOKEN"):
+        clean_env.delenv(name, raising=False)
+    clean_env.setenv("DT_WEBHOOK_SECRET", SECRET)
+    with pytest.raises(ConfigurationError, match="no Dynatrace environment is configured"):
+        plan(_args())
 
 
 # -- read timeouts on a real uvicorn server ------------------------------------------------------

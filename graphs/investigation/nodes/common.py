@@ -26,6 +26,7 @@ from dynatrace_agent.dql import Expr, func, gte
 from dynatrace_agent.errors import CapabilityUnavailableError, DynatraceAgentError
 from dynatrace_agent.summarise.budget import count_tokens
 from graphs.investigation.context import InvestigationContext
+from graphs.investigation.resources import require_resources
 from graphs.investigation.state import InvestigationState
 
 logger = logging.getLogger(__name__)
@@ -49,65 +50,24 @@ __all__ = [
 #: The branches after the problem node (all but metrics start at once; metrics waits for topology).
 BRANCHES = ("topology", "changes", "traces", "logs", "metrics", "impact", "alerting")
 
-_SERVER_CLIENTS: dict[str, DynatraceClient] = {}
-
-
 def client_of(runtime: Runtime[InvestigationContext]) -> DynatraceClient:
-    """The caller's client, or (LangGraph server) one built from settings per environment and reused."""
+    """The caller's client, or (LangGraph server) the one the graph factory's resources hold."""
     ctx = runtime.context
     if ctx is not None and ctx.client is not None:
         return ctx.client
-    name = ctx.environment if ctx is not None else None
-    return _SERVER_CLIENTS.get(name or "") or _server_client(name)
-
-
-def _server_client(name: str | None) -> DynatraceClient:
-    from dynatrace_agent.settings import load_settings
-
-    key = name or ""
-    if key not in _SERVER_CLIENTS:
-        _SERVER_CLIENTS[key] = DynatraceClient(load_settings().environment(name))
-    return _SERVER_CLIENTS[key]
-
-
-def _prepare_server_run(name: str | None) -> None:
-    from dynatrace_agent.settings import load_settings
-
-    settings = load_settings()
-    key = name or ""
-    if key not in _SERVER_CLIENTS:
-        _SERVER_CLIENTS[key] = DynatraceClient(settings.environment(name))
-    if settings.model and settings.model not in SERVER_MODELS:
-        from langchain.chat_models import init_chat_model
-
-        SERVER_MODELS[settings.model] = init_chat_model(settings.model)
-    SERVER_MODEL.spec, SERVER_MODEL.prepared = settings.model, True
-
-
-@dataclass
-class ServerModel:
-    """The model the settings named at the last server run (``prepared`` once loaded off the loop)."""
-
-    prepared: bool = False
-    spec: str | None = None
-
-
-SERVER_MODEL = ServerModel()
-SERVER_MODELS: dict[str, Any] = {}
+    return require_resources().client(ctx.environment if ctx is not None else None)
 
 
 async def prepare_server_run(runtime: Runtime[InvestigationContext]) -> None:
-    """On a LangGraph server (no client in the context), load settings, client and model off the loop.
+    """On a LangGraph server (no client in the context), build the run's client and model off the loop.
 
-    Settings may come from a TOML file, a client builds an SSL context and a model imports its
-    provider's package: all blocking file I/O, which must not run on the server's event loop
-    (a LangGraph server refuses it with ``BlockingError``). Done once per run, in the first node,
-    so the later nodes find everything ready. Callers that pass a client skip this.
+    Done once per run, in the first node, so the later nodes find everything ready (see
+    :class:`~graphs.investigation.resources.ServerResources`). Callers that pass a client skip this.
     """
     ctx = runtime.context
     if ctx is not None and ctx.client is not None:
         return
-    await asyncio.to_thread(_prepare_server_run, ctx.environment if ctx is not None else None)
+    await require_resources().prepare(ctx.environment if ctx is not None else None)
 
 
 def context_of(runtime: Runtime[InvestigationContext]) -> InvestigationContext:

@@ -24,13 +24,12 @@ from dynatrace_agent.summarise.budget import count_tokens, truncate_to_tokens
 from graphs.investigation.context import InvestigationContext
 from graphs.investigation.nodes.common import (
     BRANCHES,
-    SERVER_MODEL,
-    SERVER_MODELS,
     client_of,
     context_of,
     emit,
     remaining_s,
 )
+from graphs.investigation.resources import resources_of
 from graphs.investigation.state import InvestigationState
 from prompts import render_prompt
 
@@ -62,24 +61,14 @@ class SynthesisOutput(BaseModel):
 
 
 def model_of(runtime: Runtime[InvestigationContext]) -> Any | None:
-    """The chat model: the context's, or (LangGraph server without a client) ``DT_AGENT_MODEL``."""
+    """The chat model: the context's, or (LangGraph server without a client) the settings' one."""
     ctx = context_of(runtime)
     if ctx.model is not None:
         return ctx.model
     if ctx.client is not None:
         return None
-    if SERVER_MODEL.prepared:  # loaded off the event loop by the problem node
-        return SERVER_MODELS[SERVER_MODEL.spec] if SERVER_MODEL.spec else None
-    from dynatrace_agent.settings import load_settings
-
-    spec = load_settings().model
-    if not spec:
-        return None
-    if spec not in SERVER_MODELS:
-        from langchain.chat_models import init_chat_model
-
-        SERVER_MODELS[spec] = init_chat_model(spec)
-    return SERVER_MODELS[spec]
+    resources = resources_of()
+    return resources.model() if resources is not None else None
 
 
 def _candidates_text(analysis: Analysis) -> str:

@@ -1,20 +1,29 @@
 """``dynatrace-agent eval``: replay incident cases through the graph and score the reports.
 
-The harness lives in the ``evals`` package (it imports the graph); it is imported lazily so
-the library itself never depends on it.
+Registered from this layer (``install`` is the ``evals`` package's ``dynatrace_agent.cli``
+entry point), so the library never imports ``evals``. The harness (which compiles the graph)
+is imported when the command runs, not when the CLI starts.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from dynatrace_agent.commands.registry import CommandRegistry
 from dynatrace_agent.errors import ConfigurationError
+from dynatrace_agent.settings import resolve_model
+
+__all__ = ["install", "register"]
+
+
+def install(registry: CommandRegistry) -> None:
+    """Add ``eval`` to the command registry."""
+    registry.add_command("eval", register)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,21 +56,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=_run)
 
 
-def _model(spec: str | None) -> Any:
-    if not spec:
-        return None
-    try:
-        from langchain.chat_models import init_chat_model
-    except ImportError as exc:  # pragma: no cover - depends on extras
-        raise ConfigurationError(
-            "--model needs the 'models' extra: pip install 'dynatrace-agent[models]'"
-        ) from exc
-    try:
-        return init_chat_model(spec)
-    except Exception as exc:
-        raise ConfigurationError(f"cannot load model {spec!r}: {exc}") from exc
-
-
 def _threshold(path: Path, harness: Any) -> dict[str, Any]:
     """The threshold file, read and validated before the run (a bad file fails at once)."""
     try:
@@ -76,7 +70,8 @@ def _threshold(path: Path, harness: Any) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    harness = importlib.import_module("evals.harness")
+    from evals import harness
+
     if args.repeat < 1:
         raise ConfigurationError("--repeat must be at least 1")
     threshold = _threshold(args.threshold, harness) if args.threshold else None
@@ -86,7 +81,7 @@ def _run(args: argparse.Namespace) -> int:
                 args.cases,
                 filter_tag=args.filter_tag,
                 repeat=args.repeat,
-                model=_model(args.model),
+                model=resolve_model(args.model or None),
                 progress=lambda line: print(line, file=sys.stderr),
             )
         )

@@ -1,26 +1,29 @@
 """``dynatrace-agent investigate P-123``: run the investigation graph and print the report.
 
-The graph lives outside the library (``graphs``), so it is imported by name when the command
-runs, never when the library is imported. Progress goes to stderr, one line per phase; the
-report (Markdown by default, ``--json`` for machines) goes to stdout.
+Registered from the graph layer (:mod:`graphs.commands`). Settings are loaded once here, at
+the edge, and passed down as an :class:`~graphs.investigation.run.InvestigationRunner` and a
+client. Progress goes to stderr, one line per phase; the report (Markdown by default,
+``--json`` for machines) goes to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dynatrace_agent.client import DynatraceClient
 from dynatrace_agent.errors import ConfigurationError
-from dynatrace_agent.settings import load_settings
+from dynatrace_agent.settings import EnvironmentSettings, load_settings
 
-__all__ = ["ProgressPrinter", "investigate_with", "print_report", "register"]
+if TYPE_CHECKING:
+    from dynatrace_agent.report import InvestigationReport
+
+__all__ = ["ProgressPrinter", "print_report", "register"]
 
 
 class ProgressPrinter:
@@ -74,39 +77,7 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-async def investigate_with(
-    client: DynatraceClient,
-    problem: str,
-    *,
-    model: Any | None = None,
-    deadline_s: float = 120.0,
-    token_budget: int = 1500,
-    checkpoint: Path | None = None,
-    progress: Any | None = None,
-) -> Any:
-    """Run the graph (imported lazily) on ``client``; returns the ``InvestigationReport``."""
-    runner = importlib.import_module("graphs.investigation.run")
-    if checkpoint is not None:
-        return await runner.investigate_checkpointed(
-            problem,
-            client=client,
-            db_path=checkpoint,
-            model=model,
-            deadline_s=deadline_s,
-            token_budget=token_budget,
-            on_progress=progress,
-        )
-    return await runner.investigate(
-        problem,
-        client=client,
-        model=model,
-        deadline_s=deadline_s,
-        token_budget=token_budget,
-        on_progress=progress,
-    )
-
-
-def print_report(report: Any, *, as_json: bool, stream: TextIO | None = None) -> None:
+def print_report(report: InvestigationReport, *, as_json: bool, stream: TextIO | None = None) -> None:
     """The report as JSON or Markdown on stdout."""
     out = stream or sys.stdout
     if as_json:
@@ -115,30 +86,30 @@ def print_report(report: Any, *, as_json: bool, stream: TextIO | None = None) ->
         out.write(report.to_markdown())
 
 
-def _client(environment: Any) -> DynatraceClient:
+def _client(environment: EnvironmentSettings) -> DynatraceClient:
+    """The client of the chosen environment (a seam the command's tests replace)."""
     return DynatraceClient(environment)
 
 
 def run(args: argparse.Namespace) -> int:
     """Investigate and print; configuration and Dynatrace errors exit 2 through the CLI."""
+    from graphs.investigation.run import InvestigationRunner
+
     if args.deadline <= 0:
         raise ConfigurationError("--deadline must be a positive number of seconds")
     settings = load_settings(config_path=args.config)
     environment = settings.environment(args.env)
-    model = None if args.no_model else (args.model or settings.model)
+    runner = InvestigationRunner.from_settings(
+        settings,
+        model=None if args.no_model else (args.model or settings.model),
+        deadline_s=args.deadline,
+        checkpoint=args.checkpoint,
+    )
     progress = None if args.quiet else ProgressPrinter()
 
-    async def main() -> Any:
+    async def main() -> InvestigationReport:
         async with _client(environment) as client:
-            return await investigate_with(
-                client,
-                args.problem,
-                model=model,
-                deadline_s=args.deadline,
-                token_budget=settings.token_budget,
-                checkpoint=args.checkpoint,
-                progress=progress,
-            )
+            return await runner.investigate(args.problem, client=client, on_progress=progress)
 
     report = asyncio.run(main())
     print_report(report, as_json=args.json)

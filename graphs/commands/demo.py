@@ -2,7 +2,7 @@
 
 No credentials and no network: the simulator serves the demo case through an ASGI
 transport, the real client and the real graph run against it, and the Markdown report is
-printed. The quickest way to see what the project does.
+printed. The quickest way to see what the project does. Registered from the graph layer.
 """
 
 from __future__ import annotations
@@ -10,13 +10,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dynatrace_agent.case import demo_case_path, load_case
 from dynatrace_agent.client import DynatraceClient
-from dynatrace_agent.commands.investigate import ProgressPrinter, investigate_with, print_report
 from dynatrace_agent.errors import ConfigurationError
 from dynatrace_agent.simulator import SimulatorOptions, simulator_settings, simulator_transport
+from graphs.commands.investigate import ProgressPrinter, print_report
+
+if TYPE_CHECKING:
+    from dynatrace_agent.report import InvestigationReport
 
 __all__ = ["register", "run"]
 
@@ -43,6 +46,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve the case in-process, investigate its problem, print the report."""
+    from graphs.investigation.run import InvestigationRunner
+
     if args.latency_ms < 0:
         raise ConfigurationError("--latency-ms must be 0 or more")
     path = args.case or demo_case_path()
@@ -54,11 +59,12 @@ def run(args: argparse.Namespace) -> int:
     case = load_case(path)
     opts = SimulatorOptions(latency_ms=args.latency_ms, oauth_enabled=not args.no_oauth)
     progress = None if args.quiet else ProgressPrinter()
+    runner = InvestigationRunner()  # the demo never reads settings: no model, default budget
 
-    async def main() -> Any:
+    async def main() -> InvestigationReport:
         transport = simulator_transport(case if args.case else None, opts)
         async with DynatraceClient(simulator_settings(opts), transport=transport) as client:
-            return await investigate_with(client, case.problem, progress=progress)
+            return await runner.investigate(case.problem, client=client, on_progress=progress)
 
     report = asyncio.run(main())
     print_report(report, as_json=args.json)

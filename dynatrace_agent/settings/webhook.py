@@ -1,7 +1,8 @@
-"""Configuration of the webhook service: integrations, store, queue and runner.
+"""The webhook service's part of the settings: integrations, store, queue and runner.
 
-Integrations come from ``[[integrations]]`` tables in the same TOML file as the
-environments (``DT_AGENT_CONFIG`` or ``--config``), or, for a single integration, from
+Read by :func:`~dynatrace_agent.settings.load_settings` from the same TOML document as the
+environments (one read, one settings object). Integrations come from ``[[integrations]]``
+tables (``DT_AGENT_CONFIG`` or ``--config``), or, for a single integration, from
 ``DT_WEBHOOK_SECRET`` / ``DT_WEBHOOK_SIGNING_SECRET`` (``DT_WEBHOOK_ENVIRONMENT`` names its
 environment). Service options live in an optional ``[webhook]`` table; the store is
 ``DT_AGENT_DB`` (a SQLite path, or a ``postgresql://`` URL) and ``DT_AGENT_ADMIN_TOKEN``
@@ -23,7 +24,6 @@ group_window_minutes = 30
 group_by_tags = true
 group_tag_keys = ["app", "team"]   # only these tag keys group alerts (all tags if omitted)
 runner = "inprocess"            # or "langgraph"
-graph = "graphs.investigation.graph:graph"
 langgraph_url = "http://127.0.0.1:2024"
 multitask_strategy = "reject"   # or "enqueue"
 investigation_processes = 1     # worker processes (default: CPU cores - 1; 0: on the event loop)
@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,10 +47,18 @@ from pydantic import SecretStr
 
 from dynatrace_agent.errors import ConfigurationError
 
-__all__ = ["Integration", "WebhookConfig", "default_database_path", "load_webhook_config"]
+__all__ = [
+    "Integration",
+    "WebhookConfig",
+    "check_integrations",
+    "default_database_path",
+    "parse_webhook",
+]
 
 MIN_SECRET_LENGTH = 16
 _SECRET_CHARS = re.compile(r"^[A-Za-z0-9._~-]+$")
+#: Keys of ``[webhook]`` that named a graph by import string; the service now runs its own graph.
+_REMOVED_KEYS = ("graph", "context")
 _SECRET_HINT = 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
@@ -85,8 +92,6 @@ class WebhookConfig:
     group_by_tags: bool = True
     group_tag_keys: tuple[str, ...] | None = None
     runner: Literal["inprocess", "langgraph"] = "inprocess"
-    graph: str = "graphs.investigation.graph:graph"
-    context: str = "graphs.investigation.context:InvestigationContext"
     langgraph_url: str | None = None
     langgraph_graph_id: str = "investigation"
     multitask_strategy: Literal["reject", "enqueue"] = "reject"
@@ -154,31 +159,12 @@ def _opt(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], path
     return value
 
 
-def load_webhook_config(
-    *,
-    config_path: str | Path | None = None,
-    env: Mapping[str, str] | None = None,
-    require_integrations: bool = True,
-) -> WebhookConfig:
-    """Read integrations and service options from the TOML file and the environment.
+def parse_webhook(data: Mapping[str, Any], *, where: str, env: Mapping[str, str]) -> WebhookConfig:
+    """Integrations and service options from the parsed TOML document and the environment.
 
-    Raises ``ConfigurationError`` naming the file, table and key that is wrong.
+    ``where`` names the source in messages (the file, or "environment"). Raises
+    ``ConfigurationError`` naming the table and key that is wrong; no message holds a secret.
     """
-    env = os.environ if env is None else env
-    path = config_path or env.get("DT_AGENT_CONFIG")
-    data: dict[str, Any] = {}
-    if path:
-        try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError:
-            raise ConfigurationError(f"configuration file {path} does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigurationError(f"configuration file {path} is not valid TOML: {exc}") from None
-        except OSError as exc:
-            raise ConfigurationError(f"cannot read configuration file {path}: {exc.strerror}") from None
-    where = str(path or "environment")
-
     integrations = _integrations_from_toml(data["integrations"], where) if "integrations" in data else []
     if env.get("DT_WEBHOOK_SECRET"):
         signing = env.get("DT_WEBHOOK_SIGNING_SECRET")
@@ -196,15 +182,16 @@ def load_webhook_config(
     secrets = [i.webhook_secret.get_secret_value() for i in integrations]
     if len(set(secrets)) != len(secrets):
         raise ConfigurationError(f"{where}: two integrations share a webhook_secret; give each its own")
-    if require_integrations and not integrations:
-        raise ConfigurationError(
-            "no webhook integration is configured: set DT_WEBHOOK_SECRET, or add [[integrations]] "
-            f"tables to the configuration file; {_SECRET_HINT}"
-        )
 
     table = data.get("webhook", {})
     if not isinstance(table, dict):
         raise ConfigurationError(f"{where}: [webhook] must be a table")
+    for key in _REMOVED_KEYS:
+        if key in table:
+            raise ConfigurationError(
+                f"{where}: [webhook] {key} is no longer a setting: the service always runs the "
+                "investigation graph (use runner = \"langgraph\" to run it on a LangGraph server); remove it"
+            )
     kwargs: dict[str, Any] = {}
     for key, kind in (
         ("concurrency", int),
@@ -219,8 +206,6 @@ def load_webhook_config(
         ("investigation_processes", int),
         ("cancel_on_resolve", bool),
         ("group_by_tags", bool),
-        ("graph", str),
-        ("context", str),
         ("langgraph_url", str),
         ("langgraph_graph_id", str),
     ):
@@ -275,3 +260,12 @@ def load_webhook_config(
             raise ConfigurationError(f"DT_AGENT_ADMIN_TOKEN must be at least {MIN_SECRET_LENGTH} characters")
         kwargs["admin_token"] = SecretStr(admin)
     return WebhookConfig(integrations=tuple(integrations), **kwargs)
+
+
+def check_integrations(config: WebhookConfig) -> None:
+    """Refuse a service that no integration can reach (``serve`` without ``--demo``)."""
+    if not config.integrations:
+        raise ConfigurationError(
+            "no webhook integration is configured: set DT_WEBHOOK_SECRET, or add [[integrations]] "
+            f"tables to the configuration file; {_SECRET_HINT}"
+        )
