@@ -24,7 +24,7 @@ from dynatrace_agent.client import DynatraceClient
 from dynatrace_agent.simulator import SimulatorOptions, simulator_settings, simulator_transport
 from graphs.investigation.run import investigate
 
-BRANCHES = ("topology", "changes", "traces", "logs", "metrics", "impact", "alerting")
+BRANCHES = ("topology", "changes", "traces", "logs", "metrics", "routine_lines", "impact", "alerting")
 
 
 async def _once(case: IncidentCase, latency_ms: int, *, sequential: bool) -> dict[str, Any]:

@@ -50,6 +50,7 @@ __all__ = [
 #: The branches after the problem node (all but metrics start at once; metrics waits for topology).
 BRANCHES = ("topology", "changes", "traces", "logs", "metrics", "impact", "alerting")
 
+
 def client_of(runtime: Runtime[InvestigationContext]) -> DynatraceClient:
     """The caller's client, or (LangGraph server) the one the graph factory's resources hold."""
     ctx = runtime.context

@@ -9,6 +9,7 @@ edge deviates or ``MAX_EXTRA_HOPS`` more hops were taken.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -54,8 +55,8 @@ def anomalous_frontier(candidates: list[dict[str, Any]], deviations: list[Metric
 
 async def _callees(client: DynatraceClient, ids: list[str]) -> list[dict[str, Any]]:
     selector = build_entity_selector(ids=ids)
-    found: list[dict[str, Any]] = []
-    for etype in _CALLEE_TYPES:
+
+    async def of_type(etype: str) -> list[dict[str, Any]]:
         try:
             result = await list_entities(
                 client,
@@ -64,9 +65,10 @@ async def _callees(client: DynatraceClient, ids: list[str]) -> list[dict[str, An
                 max_entities=_MAX_NEW,
             )
         except DynatraceAgentError:
-            continue
-        found += [e for e in result.raw if isinstance(e, dict) and isinstance(e.get("entityId"), str)]
-    return found
+            return []
+        return [e for e in result.raw if isinstance(e, dict) and isinstance(e.get("entityId"), str)]
+
+    return [e for found in await asyncio.gather(*(of_type(t) for t in _CALLEE_TYPES)) for e in found]
 
 
 async def deepen(
@@ -86,8 +88,9 @@ async def deepen(
             break
         edge = max(int(c.get("hop") or 0) for c in all_candidates if c["entity_id"] in frontier)
         layer: list[dict[str, Any]] = []
-        for parent in frontier:
-            for raw in await _callees(client, [parent]):
+        below = await asyncio.gather(*(_callees(client, [parent]) for parent in frontier))
+        for parent, found_below in zip(frontier, below, strict=True):
+            for raw in found_below:
                 ident = raw["entityId"]
                 if ident in known or len(added) + len(layer) >= _MAX_NEW:
                     continue

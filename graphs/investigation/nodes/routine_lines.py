@@ -21,9 +21,7 @@ from dynatrace_agent.client import DynatraceClient
 from dynatrace_agent.dql import (
     Expr,
     Query,
-    and_,
     duration,
-    eq,
     field_ref,
     func,
     in_,
@@ -74,48 +72,68 @@ def _condition(candidates: list[dict[str, Any]]) -> Expr | None:
     return or_(*parts) if parts else None
 
 
+def _services_of(shift: LineShift, candidates: list[dict[str, Any]]) -> list[str]:
+    """The services of the process (group or workload) that wrote a line."""
+    key = shift.entity.lower()
+    out = []
+    for c in candidates:
+        ident = str(c.get("entity_id", ""))
+        if not ident.startswith("SERVICE-"):
+            continue
+        groups = {g.lower() for g in c.get("process_groups") or [] if isinstance(g, str)}
+        if key in groups or ident.lower() == key or (shift.name and c.get("name") == shift.name):
+            out.append(ident)
+    return out
+
+
 async def _endpoints(
-    client: DynatraceClient, queries: list[str], shifts: list[LineShift], start: Any, end: Any
+    client: DynatraceClient,
+    queries: list[str],
+    shifts: list[LineShift],
+    candidates: list[dict[str, Any]],
+    start: Any,
+    end: Any,
 ) -> tuple[dict[str, tuple[str, str]], dict[tuple[str, str], dict[datetime, int]]]:
-    """The spans that wrote the stopped lines, and those endpoints' calls per minute."""
-    ids = sorted({s for shift in shifts for s in shift.span_ids if is_uid(s)})
-    if not ids:
+    """Which endpoint wrote each stopped line, and those endpoints' calls per minute: one query.
+
+    Every endpoint of the writing services is counted per minute, with how many of its spans
+    are among those the line named (one count per shift), so the endpoint is found and its
+    calls are counted in the same pass.
+    """
+    asked = [(i, shift) for i, shift in enumerate(shifts) if [s for s in shift.span_ids if is_uid(s)]]
+    services = sorted({svc for _, shift in asked for svc in _services_of(shift, candidates)})
+    if not asked or not services:
         return {}, {}
-    found = await grail_query(
-        client,
-        "traces",
-        Query.fetch("spans", timeframe(start, end))
-        .filter(uid_in("span.id", ids))
-        .fields("span.id", "span.name", "dt.entity.service")
-        .limit(len(ids)),
-        max_records=len(ids),
-        queries=queries,
-    )
-    endpoints: dict[str, tuple[str, str]] = {}
-    for row in found.records:
-        sid, name, service = row.get("span.id"), row.get("span.name"), row.get("dt.entity.service")
-        if isinstance(sid, str) and isinstance(name, str) and isinstance(service, str):
-            endpoints[sid] = (service, name)
-    if not endpoints:
-        return {}, {}
-    pairs = sorted(set(endpoints.values()))
+    wrote = [
+        (f"wrote_{i}", func("countIf", uid_in("span.id", [s for s in shift.span_ids if is_uid(s)])))
+        for i, shift in asked
+    ]
     counted = await grail_query(
         client,
         "traces",
         Query.fetch("spans", timeframe(start, end))
-        .filter(or_(*(and_(eq("dt.entity.service", s), eq("span.name", n)) for s, n in pairs)))
+        .filter(in_("dt.entity.service", services))
         .fields_add(minute=func("bin", field_ref("start_time"), Expr(duration("1m"))))
-        .summarize([("calls", func("count"))], by=["dt.entity.service", "span.name", "minute"])
+        .summarize([("calls", func("count")), *wrote], by=["dt.entity.service", "span.name", "minute"])
         .limit(10_000),
         max_records=10_000,
         queries=queries,
     )
     calls: dict[tuple[str, str], dict[datetime, int]] = defaultdict(dict)
+    written: dict[int, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     for row in counted.records:
         minute = parse_timestamp(row.get("minute"))
         service, name = row.get("dt.entity.service"), row.get("span.name")
-        if minute is not None and isinstance(service, str) and isinstance(name, str):
-            calls[(service, name)][minute] = as_int(row.get("calls")) or 0
+        if minute is None or not isinstance(service, str) or not isinstance(name, str):
+            continue
+        calls[(service, name)][minute] = as_int(row.get("calls")) or 0
+        for i, _ in asked:
+            written[i][(service, name)] += as_int(row.get(f"wrote_{i}")) or 0
+    endpoints: dict[str, tuple[str, str]] = {}
+    for i, shift in asked:
+        best = max(written[i].items(), key=lambda kv: kv[1], default=None)
+        if best is not None and best[1] > 0:
+            endpoints.update({sid: best[0] for sid in shift.span_ids})
     return endpoints, calls
 
 
@@ -162,8 +180,9 @@ async def _gather(
     shifts = line_shifts(result.records, onset=onset, names=names_of(state), source=source)[:_MAX_SHIFTS]
     if shifts:
         try:
+            candidates = list(state.get("candidates") or [])
             endpoints, calls = await _endpoints(
-                client, queries, shifts, window.baseline_start, window.incident_end
+                client, queries, shifts, candidates, window.baseline_start, window.incident_end
             )
         except DynatraceAgentError:
             endpoints, calls = {}, {}  # without spans the shifts stand, unjudged
