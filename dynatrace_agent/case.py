@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
-from dynatrace_agent.analysis.evidence import Category
 from dynatrace_agent.errors import ConfigurationError
+from dynatrace_agent.models.enums import CATEGORIES
 from dynatrace_agent.values import parse_timestamp
 
 __all__ = [
@@ -35,9 +35,6 @@ __all__ = [
 
 #: The version-1 format marker; other versions of the format are refused.
 FORMAT = "dynatrace-agent/incident-case@1"
-
-#: Root-cause categories the spec allows in ``expected.category`` (the analysis's own list).
-CATEGORIES: tuple[str, ...] = get_args(Category)
 
 #: Grail record tables: table name -> file stem under ``tenant/``.
 GRAIL_TABLES = ("logs", "spans", "events", "bizevents", "user.sessions")

@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dynatrace_agent.models.enums import CATEGORIES, Category
+
 __all__ = [
     "CATEGORIES",
     "NAME_DIMENSIONS",
@@ -44,28 +46,6 @@ __all__ = [
     "metric_kind",
 ]
 
-Category = Literal[
-    "deployment",
-    "configuration",
-    "code",
-    "resource",
-    "network",
-    "dependency",
-    "traffic",
-    "infrastructure",
-    "none",
-]
-CATEGORIES: tuple[str, ...] = (
-    "deployment",
-    "configuration",
-    "code",
-    "resource",
-    "network",
-    "dependency",
-    "traffic",
-    "infrastructure",
-    "none",
-)
 Relation = Literal[
     "affected", "impacted", "davis_root", "caller", "callee", "host", "process_group", "cluster", "other"
 ]

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from dynatrace_agent.client.scopes import CAPABILITY_SCOPES
 from dynatrace_agent.dql import Query
+from dynatrace_agent.models.record import Float, Int, Record, Text
 from dynatrace_agent.summarise.budget import DEFAULT_BUDGET, check_budget, grail_facts_line
-from dynatrace_agent.values import as_float, as_int
 
 if TYPE_CHECKING:
     from dynatrace_agent.client import DynatraceClient, QueryResult
@@ -33,26 +33,6 @@ __all__ = [
     "grail_query",
     "to_models",
 ]
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return _text(value[0]) if value else None
-    return str(value)
-
-
-#: Tolerant field types: Grail may send longs as strings, single values as lists.
-Text = Annotated[str | None, BeforeValidator(_text)]
-Float = Annotated[float | None, BeforeValidator(as_float)]
-Int = Annotated[int | None, BeforeValidator(as_int)]
-
-
-class Record(BaseModel):
-    """Base of the typed records: unknown fields are kept, dotted Grail names are aliases."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
 T = TypeVar("T", bound=Record)

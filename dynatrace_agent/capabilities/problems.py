@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
-
-from dynatrace_agent.capabilities.base import CapabilityResult, Int, Record, Text, check_limit, to_models
+from dynatrace_agent.capabilities.base import CapabilityResult, check_limit, to_models
 from dynatrace_agent.capabilities.selectors import (
-    IMPACT_LEVELS,
-    SEVERITY_LEVELS,
     classic_time,
     entity_ids,
     quoted_list,
     selector_value,
 )
 from dynatrace_agent.dql import DQLValueError
+from dynatrace_agent.models import IMPACT_LEVELS, SEVERITY_LEVELS, Problem, parse_problem_ref
 from dynatrace_agent.summarise.problems import summarise_problem, summarise_problems
 
 if TYPE_CHECKING:
@@ -26,23 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["CAPABILITY", "Problem", "build_problem_selector", "get_problem", "list_problems"]
 
 CAPABILITY = "problems"
-_PROBLEM_REF = re.compile(r"(P-\d{1,12}|-?\d{1,25}_\d{1,15}V\d|[A-Za-z0-9_-]{1,80})\Z")
-
-
-class Problem(Record):
-    """A Davis problem as the Problems API v2 returns it."""
-
-    problem_id: Text = Field(default=None, alias="problemId")
-    display_id: Text = Field(default=None, alias="displayId")
-    title: Text = None
-    status: Text = None
-    severity_level: Text = Field(default=None, alias="severityLevel")
-    impact_level: Text = Field(default=None, alias="impactLevel")
-    start_time: Int = Field(default=None, alias="startTime")
-    end_time: Int = Field(default=None, alias="endTime")
-    root_cause_entity: dict[str, Any] | None = Field(default=None, alias="rootCauseEntity")
-    affected_entities: list[dict[str, Any]] = Field(default_factory=list, alias="affectedEntities")
-    impacted_entities: list[dict[str, Any]] = Field(default_factory=list, alias="impactedEntities")
 
 
 def _levels(values: Sequence[str], allowed: Sequence[str], what: str) -> list[str]:
@@ -129,11 +108,7 @@ async def list_problems(
 
 async def get_problem(client: DynatraceClient, problem: str) -> CapabilityResult[Problem]:
     """One problem by display id (``P-…``) or problemId, with evidence, impact and comments."""
-    ref = problem.strip() if isinstance(problem, str) else ""
-    if not _PROBLEM_REF.match(ref):
-        raise DQLValueError(
-            f"{problem!r} is not a problem reference; use a display id like P-240101 or a problemId"
-        )
+    ref = parse_problem_ref(problem)
     item = await client.environment.get_problem(ref)
     base = client.settings.classic_base_url
     link = f"{base}/#problems/problemdetail;pid={item.get('problemId')}" if item.get("problemId") else None

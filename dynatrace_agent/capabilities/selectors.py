@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dynatrace_agent.dql import DQLValueError, entity_id
+from dynatrace_agent.models.enums import IMPACT_LEVELS, SEVERITY_LEVELS
 
 __all__ = [
     "IMPACT_LEVELS",
@@ -27,16 +28,6 @@ __all__ = [
     "selector_value",
 ]
 
-SEVERITY_LEVELS = (
-    "AVAILABILITY",
-    "CUSTOM_ALERT",
-    "ERROR",
-    "INFO",
-    "MONITORING_UNAVAILABLE",
-    "PERFORMANCE",
-    "RESOURCE_CONTENTION",
-)
-IMPACT_LEVELS = ("APPLICATION", "ENVIRONMENT", "INFRASTRUCTURE", "SERVICES")
 _TYPE = re.compile(r"[A-Z][A-Z0-9_]{1,80}\Z")
 _REL_TIME = re.compile(r"(?:now)?-(\d{1,6})([smhdwMy])\Z")
 _RELATION = re.compile(r"[a-z][A-Za-z0-9]{1,60}\Z")

@@ -7,7 +7,6 @@ parameter (except ``fields`` for problems, which only applies to the current pag
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -16,12 +15,11 @@ from dynatrace_agent.client.auth import ApiTokenAuth
 from dynatrace_agent.client.errormap import Operation, json_object
 from dynatrace_agent.client.http import HttpCore
 from dynatrace_agent.errors import NotFoundError
+from dynatrace_agent.models.problem import DISPLAY_ID, is_display_id, parse_problem_ref
 from dynatrace_agent.settings import EnvironmentSettings
 
 __all__ = ["DISPLAY_ID", "EnvironmentAPI"]
 
-#: A problem's display id as shown in the UI, e.g. ``P-240101``.
-DISPLAY_ID = re.compile(r"^P-\d+$", re.IGNORECASE)
 #: Time frames searched, in order, when resolving a display id.
 DISPLAY_ID_WINDOWS = ("now-30d", "now-365d")
 MAX_PAGE_SIZE = 500
@@ -126,11 +124,9 @@ class EnvironmentAPI:
         self, problem: str, *, fields: Sequence[str] = ("evidenceDetails", "impactAnalysis", "recentComments")
     ) -> dict[str, Any]:
         """One problem by ``problemId`` or display id ``P-…`` (resolved through a list query)."""
-        problem = problem.strip()
-        if not problem:
-            raise ValueError("problem must be a problem id or a display id such as P-240101")
+        problem = parse_problem_ref(problem)
         problem_id = problem
-        if DISPLAY_ID.match(problem):
+        if is_display_id(problem):
             problem_id = await self._resolve_display_id(problem.upper())
         params: Params = {}
         extra = _fields(fields)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from dynatrace_agent.models.enums import IMPACT_LEVELS, SEVERITY_LEVELS
 from dynatrace_agent.simulator.entities import problem_entity_ids
 from dynatrace_agent.simulator.selectors import Criterion, SelectorError, parse_selector
 from dynatrace_agent.simulator.tags import parse_tag, record_tags
@@ -30,16 +31,8 @@ OPTIONAL_FIELDS = ("evidenceDetails", "impactAnalysis", "recentComments")
 
 _ENUMS = {
     "status": {"OPEN", "CLOSED"},
-    "severityLevel": {
-        "AVAILABILITY",
-        "CUSTOM_ALERT",
-        "ERROR",
-        "INFO",
-        "MONITORING_UNAVAILABLE",
-        "PERFORMANCE",
-        "RESOURCE_CONTENTION",
-    },
-    "impactLevel": {"APPLICATION", "ENVIRONMENT", "INFRASTRUCTURE", "SERVICES"},
+    "severityLevel": set(SEVERITY_LEVELS),
+    "impactLevel": set(IMPACT_LEVELS),
 }
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from dynatrace_agent.capabilities import CapabilityResult, get_problem, list_problems
+from dynatrace_agent.models import ImpactLevel, ProblemRef, SeverityLevel
 from dynatrace_agent.tools.base import TIMEFRAME_END, OneLine, ToolArgs, ToolSpec
 
 if TYPE_CHECKING:
@@ -14,24 +15,13 @@ if TYPE_CHECKING:
 
 __all__ = ["GET_PROBLEM", "LIST_PROBLEMS", "GetProblemArgs", "ListProblemsArgs"]
 
-Severity = Literal[
-    "AVAILABILITY",
-    "CUSTOM_ALERT",
-    "ERROR",
-    "INFO",
-    "MONITORING_UNAVAILABLE",
-    "PERFORMANCE",
-    "RESOURCE_CONTENTION",
-]
-Impact = Literal["APPLICATION", "ENVIRONMENT", "INFRASTRUCTURE", "SERVICES"]
-
 
 class ListProblemsArgs(ToolArgs):
     """Filters for Davis problems."""
 
     status: Literal["open", "closed"] | None = Field(default=None)
-    severity: list[Severity] = Field(default_factory=list)
-    impact: list[Impact] = Field(default_factory=list)
+    severity: list[SeverityLevel] = Field(default_factory=list)
+    impact: list[ImpactLevel] = Field(default_factory=list)
     entity_ids: list[OneLine] = Field(
         default_factory=list,
         max_length=50,
@@ -82,7 +72,7 @@ LIST_PROBLEMS = ToolSpec(
 class GetProblemArgs(ToolArgs):
     """Which problem to fetch."""
 
-    problem: OneLine = Field(
+    problem: ProblemRef = Field(
         min_length=1,
         max_length=80,
         description="Display id like P-25031177, or problemId.",

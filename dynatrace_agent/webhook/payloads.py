@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from dynatrace_agent.models.problem import display_id_of
 from dynatrace_agent.values import parse_timestamp
 from dynatrace_agent.webhook.safety import BodyRejected, check_body, displayable, safe_url
 
@@ -50,7 +51,6 @@ _STATES: dict[str, State] = {
 _MAX_LIST = 200  # impacted entities / tags kept per notification
 _MAX_TEXT = 2000  # longest scalar kept in a normalised field
 _ENTITY_ID = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9A-F]{8,32}$")
-_DISPLAY_ID = re.compile(r"^(?:P-)?(\d{1,20})$", re.IGNORECASE)
 _TEST_TITLE = re.compile(r"notification test run", re.IGNORECASE)
 
 
@@ -320,13 +320,6 @@ def _unique(items: Iterable[Any]) -> list[Any]:
     return out
 
 
-def _display(value: str | None) -> str | None:
-    if value is None:
-        return None
-    match = _DISPLAY_ID.match(value)
-    return f"P-{match.group(1)}" if match else None
-
-
 def _details(folded: Mapping[str, Any]) -> dict[str, Any]:
     """The embedded problem JSON (``ProblemDetailsJSON`` / ``details``) folded, or empty."""
     for name in ("problemdetailsjson", "details", "problemdetails"):
@@ -369,10 +362,10 @@ def parse_notification(body: Mapping[str, Any]) -> Notification:
     # Identity. ``pid``/``event.id`` are the internal id; ``ProblemID`` is the display
     # number in classic templates, but the internal id in API v2 shaped bodies.
     internal = _first(top, "pid", "event.id", "problem.id")
-    display = _display(_first(top, "displayid", "problemdisplayid"))
+    display = display_id_of(_first(top, "displayid", "problemdisplayid"))
     problem_id_field = _first(top, "problemid")
     if problem_id_field is not None:
-        as_display = _display(problem_id_field)
+        as_display = display_id_of(problem_id_field)
         if as_display is not None:
             display = display or as_display
         elif internal is None:
@@ -380,7 +373,7 @@ def parse_notification(body: Mapping[str, Any]) -> Notification:
     if internal is None:
         internal = _first(det, "problemid", "id")
     if display is None:
-        display = _display(_first(det, "displayid", "displayname"))
+        display = display_id_of(_first(det, "displayid", "displayname"))
 
     raw_state = _first(top, "state", "event.status", "problemstatus", "status")
     transition = _first(top, "event.statustransition")

@@ -1,4 +1,4 @@
-"""Problems API v2 record → ``ProblemInfo``, with Davis's evidence details kept structured.
+"""The typed ``Problem`` → ``ProblemInfo``, with Davis's evidence details kept structured.
 
 The ranking reads Davis's change points and events as weak evidence, so they are parsed
 once here rather than re-read from the raw record."""
@@ -6,6 +6,7 @@ once here rather than re-read from the raw record."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from dynatrace_agent.analysis.evidence import (
     DavisEvidence,
@@ -13,6 +14,7 @@ from dynatrace_agent.analysis.evidence import (
     ProblemInfo,
 )
 from dynatrace_agent.analysis.signals.records import Record, clean_text
+from dynatrace_agent.models.problem import Problem
 from dynatrace_agent.values import as_float, as_int, parse_timestamp
 
 
@@ -71,17 +73,18 @@ def davis_evidence(item: Record) -> DavisEvidence | None:
     )
 
 
-def problem_info(problem: Record, *, source: str | None = None) -> ProblemInfo:
-    """A Problems API v2 record as a ``ProblemInfo`` (times from epoch ms; -1 end = open)."""
-    start = parse_timestamp(problem.get("startTime"))
-    end_raw = as_float(problem.get("endTime"))
-    end = parse_timestamp(problem.get("endTime")) if end_raw is not None and end_raw > 0 else None
-    affected = [r for s in problem.get("affectedEntities") or [] if (r := _entity_ref(s))]
-    impacted = [r for s in problem.get("impactedEntities") or [] if (r := _entity_ref(s))]
+def problem_info(problem: Problem | Mapping[str, Any], *, source: str | None = None) -> ProblemInfo:
+    """The typed ``Problem`` (or its API record) as a ``ProblemInfo`` (-1 end time = open)."""
+    if not isinstance(problem, Problem):
+        problem = Problem.model_validate(problem)
+    start = parse_timestamp(problem.start_time)
+    end_ms = problem.end_time
+    end = parse_timestamp(end_ms) if end_ms is not None and end_ms > 0 else None
+    affected = [r for s in problem.affected_entities if (r := _entity_ref(s))]
+    impacted = [r for s in problem.impacted_entities if (r := _entity_ref(s))]
     summary: list[str] = []
     structured: list[DavisEvidence] = []
-    evidence_details = problem.get("evidenceDetails")
-    details = (evidence_details.get("details") if isinstance(evidence_details, Mapping) else None) or []
+    details = (problem.evidence_details or {}).get("details") or []
     for item in details if isinstance(details, list) else []:
         if not isinstance(item, Mapping):
             continue
@@ -101,24 +104,24 @@ def problem_info(problem: Record, *, source: str | None = None) -> ProblemInfo:
         summary.append(text)
     users = 0
     seen_users = False
-    impacts = (problem.get("impactAnalysis") or {}).get("impacts") or []
+    impacts = (problem.impact_analysis or {}).get("impacts") or []
     for item in impacts if isinstance(impacts, list) else []:
         count = as_int(item.get("estimatedAffectedUsers")) if isinstance(item, Mapping) else None
         if count is not None:
             users += count
             seen_users = True
     return ProblemInfo(
-        problem_id=clean_text(problem.get("problemId")) or clean_text(problem.get("displayId")) or "unknown",
-        display_id=clean_text(problem.get("displayId")),
-        title=clean_text(problem.get("title")) or "",
-        severity=clean_text(problem.get("severityLevel")),
-        impact=clean_text(problem.get("impactLevel")),
-        status=clean_text(problem.get("status")),
+        problem_id=clean_text(problem.problem_id) or clean_text(problem.display_id) or "unknown",
+        display_id=clean_text(problem.display_id),
+        title=clean_text(problem.title) or "",
+        severity=clean_text(problem.severity_level),
+        impact=clean_text(problem.impact_level),
+        status=clean_text(problem.status),
         start=start,
         end=end,
         affected=affected,
         impacted=impacted,
-        root_cause_hint=_entity_ref(problem.get("rootCauseEntity")),
+        root_cause_hint=_entity_ref(problem.root_cause_entity),
         evidence_summary=summary[:20],
         davis_evidence=structured[:50],
         estimated_affected_users=users if seen_users else None,

@@ -99,7 +99,7 @@ async def problem_node(state: InvestigationState, runtime: Runtime[Investigation
         get_problem(client, state["problem"]), client.prefetch_tokens(GRAIL_BRANCH_CAPABILITIES)
     )
     out.cite(result)
-    info = problem_info(result.raw[0], source=result.query)
+    info = problem_info(result.records[0], source=result.query)
     window = investigation_window(info)
     lines, tokens = fit_lines(_digest(info, window), branch_budget(ctx))
     emit(
