@@ -1,21 +1,28 @@
-"""The alert store interface: alerts, their notification history and the investigation queue.
+"""The alert store: alerts, their notification history and the investigation queue.
 
 Two backends implement :class:`AlertStore` with the same SQL logic
 (:mod:`dynatrace_agent.webhook.store_sql`): SQLite in WAL mode for one instance
 (:mod:`.store_sqlite`) and PostgreSQL for several instances behind a load balancer
-(:mod:`.store_postgres`). Every method that changes data returns only after the change is
-committed, so the HTTP handler can acknowledge a notification the moment ``ingest`` returns.
+(:mod:`.store_postgres`). This module is what callers import: the interface and its values
+(defined in :mod:`.store_types`, which the backends build on) and :func:`open_store`.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
-from dataclasses import dataclass, field, fields
-from typing import Any, Literal, Protocol
-
-from dynatrace_agent.webhook.payloads import Notification
-from dynatrace_agent.webhook.safety import MAX_DEPTH, displayable
+from dynatrace_agent.webhook.store_postgres import PostgresStore
+from dynatrace_agent.webhook.store_sqlite import SQLiteStore
+from dynatrace_agent.webhook.store_types import (
+    Alert,
+    AlertStore,
+    IngestOutcome,
+    InvestigationStatus,
+    Job,
+    NotificationRecord,
+    QueuePolicy,
+    StoreUnavailableError,
+    alert_id_for,
+    dumps,
+)
 
 __all__ = [
     "Alert",
@@ -27,197 +34,14 @@ __all__ = [
     "QueuePolicy",
     "StoreUnavailableError",
     "alert_id_for",
+    "dumps",
     "open_store",
 ]
-
-IngestResult = Literal["created", "updated", "duplicate"]
-InvestigationStatus = Literal["queued", "running", "done", "failed", "cancelled"]
-
-
-class StoreUnavailableError(RuntimeError):
-    """The store cannot take writes or reads now (closed, disk full, database down); retry later."""
-
-
-def alert_id_for(integration: str, problem_key: str) -> str:
-    """The alert's id: a UUID derived from integration and problem, equal on every instance.
-
-    The same UUID names the problem's LangGraph thread, so redeliveries and other instances
-    never start a second run for one problem.
-    """
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{integration}:{problem_key}"))
-
-
-@dataclass(frozen=True)
-class QueuePolicy:
-    """How the investigation queue behaves; see ``WebhookConfig`` for the defaults' reasons."""
-
-    max_attempts: int = 3
-    cancel_on_resolve: bool = True
-    #: Times a run may be cut short by its worker stopping (kill -9, crash) before the job fails.
-    max_crashes: int = 3
-
-
-@dataclass(frozen=True)
-class IngestOutcome:
-    """What ``ingest`` did: the alert it touched and whether an investigation was queued."""
-
-    alert_id: str
-    result: IngestResult
-    enqueued: bool = False
-
-
-@dataclass(frozen=True)
-class Job:
-    """A claimed investigation: the worker owns it until its lease expires."""
-
-    alert_id: str
-    integration: str
-    environment: str | None
-    problem_ref: str
-    attempts: int
-    max_attempts: int
-    crashes: int = 0
-
-
-@dataclass(frozen=True)
-class NotificationRecord:
-    """One received notification, kept verbatim as the alert's history."""
-
-    id: int
-    received_at: float
-    state: str
-    raw_state: str
-    body_hash: str
-    body: dict[str, Any]
-
-
-@dataclass
-class Alert:
-    """One problem of one integration, with its investigation's status."""
-
-    id: str
-    integration: str
-    environment: str | None
-    problem_key: str
-    problem_id: str | None
-    display_id: str | None
-    state: str
-    title: str | None
-    severity: str | None
-    impact: str | None
-    url: str | None
-    tags: list[str]
-    entities: list[dict[str, Any]]
-    root_cause: str | None
-    first_seen: float
-    last_seen: float
-    resolved_at: float | None
-    problem_start_ms: int | None
-    notification_count: int
-    duplicate_count: int
-    reopen_count: int
-    investigation_status: str | None = None
-    investigation_attempts: int = 0
-    investigation_error: str | None = None
-    investigation_crashes: int = 0
-    report_at: float | None = None
-    report: dict[str, Any] | None = None
-    notes: list[str] = field(default_factory=list)
-    report_summary: dict[str, Any] | None = None
-    notifications: list[NotificationRecord] = field(default_factory=list)
-
-    def to_json(self, *, full: bool = False) -> dict[str, Any]:
-        """The API form: safe to encode whatever was stored (see ``safety.displayable``).
-
-        ``root_cause`` is Dynatrace's root cause when the notification named one, else the
-        investigation's top candidate (``root_cause_source`` says which); ``environment`` is
-        the environment the investigation ran against when the integration names none.
-        """
-        # Not ``asdict``: it deep-copies every body recursively, and a stored body may nest deeply.
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["notifications"] = [{f.name: getattr(n, f.name) for f in fields(n)} for n in self.notifications]
-        summary = self.report_summary or {}
-        data.pop("report_summary")
-        data["root_cause_source"] = "dynatrace" if self.root_cause else None
-        if not self.root_cause and summary.get("root_cause"):
-            data["root_cause"] = summary["root_cause"]
-            data["root_cause_source"] = "investigation"
-        if self.environment is None and summary.get("environment"):
-            data["environment"] = summary["environment"]
-        data["investigation"] = {
-            "status": self.investigation_status,
-            "attempts": self.investigation_attempts,
-            "error": self.investigation_error,
-            "category": summary.get("category"),
-            "confidence": summary.get("confidence"),
-            "root_cause": summary.get("root_cause"),
-            "duration_s": summary.get("duration_s"),
-        }
-        if not full:
-            data.pop("notifications")
-            data.pop("report")
-            data["has_report"] = self.report_at is not None
-        # bodies sit three levels down (notifications → [i] → body): room for their full depth
-        result: dict[str, Any] = displayable(data, max_depth=MAX_DEPTH + 4)
-        return result
-
-
-class AlertStore(Protocol):
-    """Durable alerts and investigation queue; each write commits before returning."""
-
-    policy: QueuePolicy
-
-    async def open(self) -> None: ...
-    async def close(self) -> None: ...
-    async def ping(self) -> None: ...
-
-    async def ingest(
-        self,
-        *,
-        integration: str,
-        environment: str | None,
-        notification: Notification,
-        body_hash: str,
-        received_at: float,
-    ) -> IngestOutcome: ...
-
-    async def claim(self, *, worker: str, now: float, lease_s: float) -> Job | None: ...
-    async def renew(self, *, alert_id: str, worker: str, now: float, lease_s: float) -> bool: ...
-    async def complete(
-        self,
-        *,
-        alert_id: str,
-        worker: str,
-        now: float,
-        report: dict[str, Any],
-        summary: dict[str, Any] | None = None,
-    ) -> bool: ...
-    async def fail(
-        self, *, alert_id: str, worker: str, now: float, error: str, retry_at: float | None
-    ) -> bool: ...
-
-    async def release(self, *, alert_id: str, worker: str, now: float) -> bool: ...
-    async def create_session(self, *, id_hash: str, now: float, expires_at: float) -> None: ...
-    async def session_valid(self, *, id_hash: str, now: float) -> bool: ...
-    async def delete_session(self, *, id_hash: str) -> None: ...
-
-    async def list_alerts(self, *, limit: int = 200) -> list[Alert]: ...
-    async def get_alert(self, alert_id: str) -> Alert | None: ...
-    async def stats(self) -> dict[str, int]: ...
 
 
 def open_store(database: str, *, policy: QueuePolicy | None = None) -> AlertStore:
     """The backend for ``database``: a ``postgresql://`` URL or a SQLite file path."""
     policy = policy or QueuePolicy()
     if database.startswith(("postgres://", "postgresql://")):
-        from dynatrace_agent.webhook.store_postgres import PostgresStore
-
         return PostgresStore(database, policy=policy)
-    from dynatrace_agent.webhook.store_sqlite import SQLiteStore
-
     return SQLiteStore(database, policy=policy)
-
-
-def dumps(value: Any) -> str:
-    """Compact ASCII JSON for the store's text columns (escapes NULs and lone surrogates)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=True, default=str)

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from dynatrace_agent.errors import ConfigurationError
-from dynatrace_agent.webhook.store import QueuePolicy, StoreUnavailableError
 from dynatrace_agent.webhook.store_sql import SCHEMA_POSTGRES, SqlBackedStore, SqlCore
+from dynatrace_agent.webhook.store_types import QueuePolicy, StoreUnavailableError
 
 __all__ = ["PostgresStore"]
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from dynatrace_agent.webhook.payloads import Notification
-from dynatrace_agent.webhook.store import (
+from dynatrace_agent.webhook.store_types import (
     Alert,
     IngestOutcome,
     Job,

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dynatrace_agent.errors import ConfigurationError
-from dynatrace_agent.webhook.store import QueuePolicy, StoreUnavailableError
 from dynatrace_agent.webhook.store_sql import SCHEMA_SQLITE, SqlBackedStore, SqlCore
+from dynatrace_agent.webhook.store_types import QueuePolicy, StoreUnavailableError
 
 __all__ = ["SQLiteStore"]
 
