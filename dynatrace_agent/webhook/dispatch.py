@@ -87,7 +87,7 @@ def is_permanent(exc: BaseException) -> bool:
 class JobRunner(Protocol):
     """Runs one queued investigation and returns the report as JSON (contracts §7)."""
 
-    async def run(self, *, problem_id: str, environment: str, alert_id: str) -> dict[str, Any]: ...
+    async def run(self, *, problem_ref: str, environment: str, alert_id: str) -> dict[str, Any]: ...
 
 
 class SettingsClientFactory:
@@ -152,10 +152,10 @@ class InProcessRunner:
         named = getattr(self.client_factory, "default_environment", None)
         return named() if callable(named) else None
 
-    async def run(self, *, problem_id: str, environment: str, alert_id: str) -> dict[str, Any]:
+    async def run(self, *, problem_ref: str, environment: str, alert_id: str) -> dict[str, Any]:
         client = self.client_factory(environment or None)
         try:
-            report = await self.investigator.run(problem_id, client=client, environment=environment or None)
+            report = await self.investigator.run(problem_ref, client=client, environment=environment or None)
         finally:
             closer = getattr(client, "aclose", None)
             if closer is not None:
@@ -212,14 +212,14 @@ class LangGraphServerRunner:
         except ValueError:
             return str(uuid.uuid5(uuid.NAMESPACE_URL, alert_id))
 
-    async def run(self, *, problem_id: str, environment: str, alert_id: str) -> dict[str, Any]:
+    async def run(self, *, problem_ref: str, environment: str, alert_id: str) -> dict[str, Any]:
         from langgraph_sdk.errors import APIError, ConflictError
 
         client = self._sdk()
         tid = self.thread_id(alert_id)
         try:
             await client.threads.create(
-                thread_id=tid, if_exists="do_nothing", metadata={"problem": problem_id, "alert_id": alert_id}
+                thread_id=tid, if_exists="do_nothing", metadata={"problem": problem_ref, "alert_id": alert_id}
             )
             state = await client.threads.get_state(tid)
             values = state.get("values") if isinstance(state, dict) else None
@@ -229,7 +229,7 @@ class LangGraphServerRunner:
                 run = await client.runs.create(
                     tid,
                     self.graph_id,
-                    input={"problem": problem_id},
+                    input={"problem": problem_ref},
                     context={"environment": environment or None},
                     multitask_strategy=self.multitask_strategy,
                     metadata={"alert_id": alert_id},
@@ -373,7 +373,7 @@ class Dispatcher:
         try:
             report = await asyncio.wait_for(
                 self.runner.run(
-                    problem_id=job.problem_ref, environment=job.environment or "", alert_id=job.alert_id
+                    problem_ref=job.problem_ref, environment=job.environment or "", alert_id=job.alert_id
                 ),
                 self.run_timeout_s,
             )

@@ -89,13 +89,13 @@ class ImpactedEntity:
 class Notification:
     """One problem notification, normalised from whichever payload shape arrived.
 
-    ``problem_key`` identifies the problem within an integration: the internal problem id
-    (``PID``/``event.id``) when the payload carries it, else the display id ``P-…``.
-    ``investigation_ref`` is what an investigation is asked to look at (both forms are
-    accepted by the graph).
+    ``problem_ref`` names the problem, within an integration and to the investigation alike:
+    the internal problem id (``PID``/``event.id``) when the payload carries it, else the
+    display id ``P-…`` (the graph accepts both). It is the one name for the problem reference
+    on the webhook path: the alert's identity, the queued job's target and the graph's input.
     """
 
-    problem_key: str
+    problem_ref: str
     state: State
     raw_state: str
     problem_id: str | None = None
@@ -113,10 +113,6 @@ class Notification:
     is_test: bool = False
     notes: tuple[str, ...] = ()
     body: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def investigation_ref(self) -> str:
-        return self.problem_id or self.display_id or self.problem_key
 
 
 def decode_body(raw: bytes) -> dict[str, Any]:
@@ -350,7 +346,7 @@ def parse_notification(body: Mapping[str, Any]) -> Notification:
     title = _first(top, "title", "problemtitle", "event.name") or _first(det, "title")
     if _is_test(top, title):
         return Notification(
-            problem_key="test",
+            problem_ref="test",
             state="OPEN",
             raw_state=_first(top, "state") or "OPEN",
             title=title,
@@ -436,7 +432,7 @@ def parse_notification(body: Mapping[str, Any]) -> Notification:
     if raw_url is not None and url is None:
         notes.append(f"problem URL {raw_url[:80]!r} dropped: only absolute http(s) URLs are kept as links")
     return Notification(
-        problem_key=key,
+        problem_ref=key,
         state=state,
         raw_state=raw_state.upper()[:40],
         problem_id=internal,

@@ -60,12 +60,12 @@ def _init_worker(spec: RunnerSpec) -> None:
     _worker["loop"] = asyncio.new_event_loop()
 
 
-def _run_in_worker(problem_id: str, environment: str, alert_id: str) -> dict[str, Any]:
+def _run_in_worker(problem_ref: str, environment: str, alert_id: str) -> dict[str, Any]:
     runner: InProcessRunner = _worker["runner"]
     loop: asyncio.AbstractEventLoop = _worker["loop"]
     try:
         return loop.run_until_complete(
-            runner.run(problem_id=problem_id, environment=environment, alert_id=alert_id)
+            runner.run(problem_ref=problem_ref, environment=environment, alert_id=alert_id)
         )
     except Exception as exc:
         # Only a message and a flag cross back: exception classes with keyword-only
@@ -102,11 +102,11 @@ class ProcessPoolRunner:
             )
         return self._pool
 
-    async def run(self, *, problem_id: str, environment: str, alert_id: str) -> dict[str, Any]:
+    async def run(self, *, problem_ref: str, environment: str, alert_id: str) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         try:
             report: dict[str, Any] = await loop.run_in_executor(
-                self._executor(), _run_in_worker, problem_id, environment, alert_id
+                self._executor(), _run_in_worker, problem_ref, environment, alert_id
             )
         except BrokenProcessPool:
             self._discard_pool()

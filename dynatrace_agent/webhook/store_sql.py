@@ -50,6 +50,9 @@ class Connection(Protocol):
     def execute(self, sql: Any, params: Any = ..., /) -> Any: ...
 
 
+#: ``alerts.problem_key`` stores ``Alert.problem_ref`` and ``investigations.problem_ref`` the job's:
+#: the column keeps its first name so that instances of older and newer versions can share one
+#: database during a rolling upgrade (a rename would break the older ones mid-flight).
 _COMMON = """
 CREATE TABLE IF NOT EXISTS alerts (
     id TEXT PRIMARY KEY,
@@ -220,7 +223,7 @@ class SqlCore:
         received_at: float,
     ) -> IngestOutcome:
         """Record one notification and apply the state machine (see the module docstring)."""
-        aid = alert_id_for(integration, n.problem_key)
+        aid = alert_id_for(integration, n.problem_ref)
         entities = [e.as_dict() for e in n.entities]
         created = (
             self._x(
@@ -234,7 +237,7 @@ class SqlCore:
                     aid,
                     integration,
                     environment,
-                    n.problem_key,
+                    n.problem_ref,
                     n.problem_id,
                     n.display_id,
                     n.state,
@@ -354,7 +357,7 @@ class SqlCore:
             "INSERT INTO investigations (alert_id, integration, environment, problem_ref, status, attempts,"
             " max_attempts, next_attempt_at, created_at) VALUES (?,?,?,?,'queued',0,?,?,?)"
             " ON CONFLICT DO NOTHING RETURNING alert_id",
-            (aid, integration, environment, n.investigation_ref, self.policy.max_attempts, now, now),
+            (aid, integration, environment, n.problem_ref, self.policy.max_attempts, now, now),
         ).fetchone()
         if row is not None:
             return True
@@ -509,7 +512,7 @@ class SqlCore:
             id=row[0],
             integration=row[1],
             environment=row[2],
-            problem_key=row[3],
+            problem_ref=row[3],
             problem_id=row[4],
             display_id=row[5],
             state=row[6],

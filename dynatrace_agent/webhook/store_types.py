@@ -38,13 +38,13 @@ class StoreUnavailableError(RuntimeError):
     """The store cannot take writes or reads now (closed, disk full, database down); retry later."""
 
 
-def alert_id_for(integration: str, problem_key: str) -> str:
+def alert_id_for(integration: str, problem_ref: str) -> str:
     """The alert's id: a UUID derived from integration and problem, equal on every instance.
 
     The same UUID names the problem's LangGraph thread, so redeliveries and other instances
     never start a second run for one problem.
     """
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{integration}:{problem_key}"))
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{integration}:{problem_ref}"))
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class Alert:
     id: str
     integration: str
     environment: str | None
-    problem_key: str
+    problem_ref: str
     problem_id: str | None
     display_id: str | None
     state: str
@@ -129,6 +129,7 @@ class Alert:
     def to_json(self, *, full: bool = False) -> dict[str, Any]:
         """The API form: safe to encode whatever was stored (see ``safety.displayable``).
 
+        ``problem_ref`` is also sent as ``problem_key``, its earlier name (kept for API clients).
         ``root_cause`` is Dynatrace's root cause when the notification named one, else the
         investigation's top candidate (``root_cause_source`` says which); ``environment`` is
         the environment the investigation ran against when the integration names none.
@@ -136,6 +137,8 @@ class Alert:
         # Not ``asdict``: it deep-copies every body recursively, and a stored body may nest deeply.
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["notifications"] = [{f.name: getattr(n, f.name) for f in fields(n)} for n in self.notifications]
+        # ``problem_key`` was this field's name before ``problem_ref``; API clients may still read it.
+        data["problem_key"] = self.problem_ref
         summary = self.report_summary or {}
         data.pop("report_summary")
         data["root_cause_source"] = "dynatrace" if self.root_cause else None

@@ -81,7 +81,7 @@ def _outcome(alert: Alert) -> str:
 
 
 def _row(alert: Alert, root: str) -> str:
-    label = alert.display_id or alert.problem_key
+    label = alert.display_id or alert.problem_ref
     return (
         f'<tr class="alert" data-alert-id="{_e(alert.id)}">'
         f'<td class="state-{_e(alert.state)}">{_e(alert.state)}</td>'
@@ -203,7 +203,7 @@ def render_alert(alert: Alert, *, root: str = "") -> str:
     )
     content = _template("alert.html").substitute(
         state=_e(alert.state),
-        heading=_e(f"{alert.display_id or alert.problem_key}: {alert.title or 'untitled problem'}"),
+        heading=_e(f"{alert.display_id or alert.problem_ref}: {alert.title or 'untitled problem'}"),
         facts=facts,
         investigation=investigation,
         report=report,

@@ -103,12 +103,12 @@ class _SlowRunner:
         self.active = 0
         self.peak = 0
 
-    async def run(self, *, problem_id: str, environment: str, alert_id: str) -> dict[str, Any]:
+    async def run(self, *, problem_ref: str, environment: str, alert_id: str) -> dict[str, Any]:
         self.active += 1
         self.peak = max(self.peak, self.active)
         await asyncio.sleep(0.05)
         self.active -= 1
-        return {"problem": problem_id}
+        return {"problem": problem_ref}
 
 
 async def test_concurrency_is_bounded(tmp_path: Path) -> None:
@@ -151,7 +151,7 @@ class _NoReport(fake_graph.FakeInvestigator):
 async def test_in_process_runner_needs_a_report() -> None:
     runner = InProcessRunner(_NoReport(), lambda env: FakeClient())
     with pytest.raises(RunnerError, match="without a report"):
-        await runner.run(problem_id="P-1", environment="prod", alert_id="a")
+        await runner.run(problem_ref="P-1", environment="prod", alert_id="a")
 
 
 async def test_a_stopping_service_hands_its_running_job_back_without_using_anything(tmp_path: Path) -> None:

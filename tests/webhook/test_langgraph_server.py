@@ -79,10 +79,10 @@ async def test_runs_once_per_problem_thread(server: str) -> None:
     runner = LangGraphServerRunner(server, "investigation", multitask_strategy="reject")
     alert_id = alert_id_for("prod", "-7_1V2")
     try:
-        report = await runner.run(problem_id="-7_1V2", environment="prod", alert_id=alert_id)
+        report = await runner.run(problem_ref="-7_1V2", environment="prod", alert_id=alert_id)
         assert report["problem"] == "-7_1V2"
         assert report["environment"] == "prod"
-        again = await runner.run(problem_id="-7_1V2", environment="prod", alert_id=alert_id)
+        again = await runner.run(problem_ref="-7_1V2", environment="prod", alert_id=alert_id)
         assert again == report
         client = runner._sdk()
         runs = await client.runs.list(alert_id, limit=10)
@@ -97,7 +97,7 @@ async def test_failed_run_is_a_runner_error(server: str) -> None:
     runner = LangGraphServerRunner(server)
     try:
         with pytest.raises(RunnerError, match="status 'error'"):
-            await runner.run(problem_id="FAIL-9", environment="", alert_id=alert_id_for("prod", "FAIL-9"))
+            await runner.run(problem_ref="FAIL-9", environment="", alert_id=alert_id_for("prod", "FAIL-9"))
     finally:
         await runner.aclose()
 
@@ -106,7 +106,7 @@ async def test_unreachable_server_is_a_runner_error() -> None:
     runner = LangGraphServerRunner(f"http://127.0.0.1:{_free_port()}")
     try:
         with pytest.raises(RunnerError, match="LangGraph server"):
-            await runner.run(problem_id="P-1", environment="", alert_id=alert_id_for("prod", "P-1"))
+            await runner.run(problem_ref="P-1", environment="", alert_id=alert_id_for("prod", "P-1"))
     finally:
         await runner.aclose()
 
@@ -118,8 +118,8 @@ async def test_concurrent_attempts_share_one_run(server: str) -> None:
     alert_id = alert_id_for("prod", "SLOW-3")
     try:
         reports = await asyncio.gather(
-            first.run(problem_id="SLOW-3", environment="prod", alert_id=alert_id),
-            second.run(problem_id="SLOW-3", environment="prod", alert_id=alert_id),
+            first.run(problem_ref="SLOW-3", environment="prod", alert_id=alert_id),
+            second.run(problem_ref="SLOW-3", environment="prod", alert_id=alert_id),
         )
         assert reports[0] == reports[1] and reports[0]["problem"] == "SLOW-3"
         runs = await first._sdk().runs.list(alert_id, limit=10)

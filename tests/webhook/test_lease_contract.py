@@ -24,10 +24,10 @@ class _LongRunner:
     def __init__(self) -> None:
         self.runs: list[tuple[str, str]] = []
 
-    async def run(self, *, problem_id: str, environment: str, alert_id: str) -> dict[str, Any]:
-        self.runs.append((problem_id, alert_id))
+    async def run(self, *, problem_ref: str, environment: str, alert_id: str) -> dict[str, Any]:
+        self.runs.append((problem_ref, alert_id))
         await asyncio.sleep(RUN_S)
-        return {"problem": problem_id}
+        return {"problem": problem_ref}
 
 
 async def test_a_running_job_is_not_taken_by_another_worker_after_its_lease(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ CLASSIC = {
 
 def test_classic_custom_integration_payload() -> None:
     n = parse_notification(CLASSIC)
-    assert n.problem_key == CLASSIC["PID"]
+    assert n.problem_ref == CLASSIC["PID"]
     assert n.problem_id == CLASSIC["PID"]
     assert n.display_id == "P-240101"
     assert n.state == "OPEN"
@@ -40,7 +40,7 @@ def test_classic_custom_integration_payload() -> None:
     assert n.tags == ("env:prod", "team:checkout")
     assert n.entities == (ImpactedEntity(id="SERVICE-00000000000000A1", name="checkout", type="SERVICE"),)
     assert n.shape == "classic"
-    assert n.investigation_ref == CLASSIC["PID"]
+    assert n.problem_ref == CLASSIC["PID"]
 
 
 def test_documented_payload_with_lowercase_names() -> None:
@@ -57,14 +57,14 @@ def test_documented_payload_with_lowercase_names() -> None:
         "details": "text",
     }
     n = parse_notification(body)
-    assert (n.problem_key, n.display_id, n.state, n.raw_state) == ("-1_2V2", "P-77", "RESOLVED", "RESOLVED")
+    assert (n.problem_ref, n.display_id, n.state, n.raw_state) == ("-1_2V2", "P-77", "RESOLVED", "RESOLVED")
     assert n.severity == "PERFORMANCE"
     assert [e.name for e in n.entities] == ["frontend", "api"]
     assert n.tags == ("app:shop", "team:web")
 
 
 def test_problem_id_alone_is_display_or_internal_by_its_form() -> None:
-    assert parse_notification({"problemId": "P-5", "state": "OPEN"}).problem_key == "P-5"
+    assert parse_notification({"problemId": "P-5", "state": "OPEN"}).problem_ref == "P-5"
     assert parse_notification({"problemId": "5", "state": "OPEN"}).display_id == "P-5"
     internal = parse_notification({"problemId": "-77_123V2", "state": "OPEN"})
     assert (internal.problem_id, internal.display_id) == ("-77_123V2", None)
@@ -88,7 +88,7 @@ def test_impacted_entities_as_quoted_json_string_and_problem_details_json() -> N
         "startTime": 1718000000000,
     }
     n = parse_notification({"ProblemDetailsJSON": details})
-    assert (n.problem_key, n.display_id, n.state, n.title) == ("-9_1V2", "P-555", "OPEN", "Host unavailable")
+    assert (n.problem_ref, n.display_id, n.state, n.title) == ("-9_1V2", "P-555", "OPEN", "Host unavailable")
     assert n.tags == ("env:prod", "k8s")
     assert n.entities[0].id == "HOST-0000000000000001"
     assert n.start_ms == 1718000000000
@@ -115,7 +115,7 @@ def test_workflow_problem_record_flat_and_nested() -> None:
         "event.start": "2024-06-10T06:00:00Z",
     }
     n = parse_notification(flat)
-    assert (n.problem_key, n.display_id, n.state, n.title, n.severity) == (
+    assert (n.problem_ref, n.display_id, n.state, n.title, n.severity) == (
         "-4_1V2",
         "P-2401",
         "OPEN",
@@ -127,7 +127,7 @@ def test_workflow_problem_record_flat_and_nested() -> None:
     assert n.shape == "workflow"
     assert n.start_ms == 1717999200000  # the ISO event.start a Workflows record sends is kept
     nested = parse_notification({"event": {"id": "-4_1V2", "status": "CLOSED"}, "display_id": "P-2401"})
-    assert (nested.problem_key, nested.state, nested.raw_state) == ("-4_1V2", "RESOLVED", "CLOSED")
+    assert (nested.problem_ref, nested.state, nested.raw_state) == ("-4_1V2", "RESOLVED", "CLOSED")
     reopened = parse_notification({**flat, "event.status_transition": "REOPENED"})
     assert reopened.state == "OPEN"
 

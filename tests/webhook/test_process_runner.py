@@ -20,18 +20,18 @@ SPEC = RunnerSpec(FakeInvestigator(), FakeClientFactory())
 async def test_runs_in_another_process_and_errors_come_back_clear() -> None:
     runner = ProcessPoolRunner(SPEC, processes=1)
     try:
-        report = await runner.run(problem_id="P-1", environment="prod", alert_id="a")
+        report = await runner.run(problem_ref="P-1", environment="prod", alert_id="a")
         assert report["problem"] == "P-1" and report["environment"] == "prod"
         assert report["pid"] != os.getpid()
         with pytest.raises(RunnerError, match="RuntimeError: cannot investigate FAIL-1") as failed:
-            await runner.run(problem_id="FAIL-1", environment="", alert_id="b")
+            await runner.run(problem_ref="FAIL-1", environment="", alert_id="b")
         assert failed.value.permanent is False
         with pytest.raises(RunnerError, match="NotFoundError") as missing:
-            await runner.run(problem_id="MISSING-1", environment="", alert_id="c")
+            await runner.run(problem_ref="MISSING-1", environment="", alert_id="c")
         assert missing.value.permanent is True
         with pytest.raises(RunnerError, match="worker process stopped"):
-            await runner.run(problem_id="DIE-1", environment="", alert_id="d")
-        again = await runner.run(problem_id="P-2", environment="", alert_id="e")  # a fresh pool
+            await runner.run(problem_ref="DIE-1", environment="", alert_id="d")
+        again = await runner.run(problem_ref="P-2", environment="", alert_id="e")  # a fresh pool
         assert again["problem"] == "P-2"
         assert runner.default_environment() == "fake-default"
     finally:
