@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dynatrace_agent.models.problem import ProblemRef
 from dynatrace_agent.summarise.budget import MAX_BUDGET, MIN_BUDGET, count_tokens, truncate_to_tokens
-from dynatrace_agent.tools.base import OneLine
 from dynatrace_agent.tools.schema import lean_schema
 
 __all__ = [
@@ -41,7 +41,7 @@ class InvestigateArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    problem: OneLine = Field(min_length=1, max_length=80, description="Display id like P-25031177.")
+    problem: ProblemRef = Field(min_length=1, max_length=80, description="Display id like P-25031177.")
     budget: int | None = Field(default=None, ge=MIN_BUDGET, le=MAX_BUDGET, description="Max answer tokens.")
 
 

@@ -13,6 +13,7 @@ from dynatrace_agent.capabilities import Problem as CapabilityProblem
 from dynatrace_agent.capabilities.base import to_models
 from dynatrace_agent.capabilities.problems import build_problem_selector
 from dynatrace_agent.dql import DQLValueError
+from dynatrace_agent.mcp.investigate import InvestigateArgs
 from dynatrace_agent.models import (
     IMPACT_LEVELS,
     SEVERITY_LEVELS,
@@ -32,6 +33,7 @@ BAD_REFS = ["", "   ", "P-1/../../x", 'P-1"),status("open', "a b", "x" * 81, "P-
 def test_a_display_id_or_problem_id_is_accepted_and_stripped(ref: str) -> None:
     assert parse_problem_ref(f"  {ref} ") == ref
     assert GetProblemArgs(problem=ref).problem == ref
+    assert InvestigateArgs(problem=f" {ref}").problem == ref
 
 
 @pytest.mark.parametrize("ref", [*BAD_REFS, None, 42])
@@ -41,9 +43,11 @@ def test_anything_else_is_refused_with_the_same_message_everywhere(ref: Any) -> 
 
 
 @pytest.mark.parametrize("ref", BAD_REFS)
-def test_the_tool_argument_applies_the_same_rule(ref: str) -> None:
+def test_the_tool_and_mcp_arguments_apply_the_same_rule(ref: str) -> None:
     with pytest.raises(ValidationError):
         GetProblemArgs(problem=ref)
+    with pytest.raises(ValidationError):
+        InvestigateArgs(problem=ref)
 
 
 def test_display_ids_are_told_apart_from_problem_ids() -> None:
