@@ -9,8 +9,8 @@ template-based unless a language model supplies one.
 from __future__ import annotations
 
 from dynatrace_agent import dql
-from dynatrace_agent.analysis.evidence import Evidence
 from dynatrace_agent.analysis.rank import Analysis, RankedCandidate
+from dynatrace_agent.models.evidence import Evidence
 from dynatrace_agent.report.links import entity_link, is_entity_id, problem_link
 from dynatrace_agent.report.model import (
     InvestigationReport,

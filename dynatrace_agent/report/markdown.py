@@ -14,7 +14,7 @@ from dynatrace_agent.report.links import is_entity_id
 from dynatrace_agent.report.phrases import impact_line
 
 if TYPE_CHECKING:
-    from dynatrace_agent.analysis.evidence import Citation, Gap
+    from dynatrace_agent.models.evidence import Citation, Gap
     from dynatrace_agent.report.model import InvestigationReport, ReportEvidence, RootCauseCandidate
 
 __all__ = ["render_markdown"]

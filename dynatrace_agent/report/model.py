@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dynatrace_agent.analysis.evidence import ChangeEvent, Citation, Gap, Impact
 from dynatrace_agent.models.enums import Category
+from dynatrace_agent.models.evidence import ChangeEvent, Citation, Gap, Impact
 from dynatrace_agent.report.markdown import render_markdown
 
 __all__ = [

@@ -6,7 +6,7 @@ sees the same figures in the same words.
 
 from __future__ import annotations
 
-from dynatrace_agent.analysis.evidence import Impact
+from dynatrace_agent.models.evidence import Impact
 
 __all__ = ["impact_line"]
 
