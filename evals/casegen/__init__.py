@@ -8,8 +8,9 @@ the public case set and the bundled demo.
 
 from __future__ import annotations
 
+from dynatrace_agent.models.enums import CATEGORIES
 from evals.casegen.generate import DEFAULT_SEED, build_case, write_cases, write_demo
-from evals.casegen.scenario import CASE_FORMAT, CATEGORIES, CaseData, Scenario, render
+from evals.casegen.scenario import CASE_FORMAT, CaseData, Scenario, render
 
 __all__ = [
     "CASE_FORMAT",

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dynatrace_agent.models.enums import ImpactLevel, SeverityLevel
+
 ServiceKind = Literal["web", "database", "external", "queue"]
 LogLevel = Literal["DEBUG", "INFO", "WARN", "ERROR"]
 
@@ -134,8 +136,8 @@ class ProblemSpec:
 
     display_id: str
     title: str
-    severity: Literal["AVAILABILITY", "ERROR", "PERFORMANCE", "RESOURCE_CONTENTION", "CUSTOM_ALERT", "INFO"]
-    impact: Literal["APPLICATION", "SERVICES", "INFRASTRUCTURE", "ENVIRONMENT"]
+    severity: SeverityLevel
+    impact: ImpactLevel
     start: float
     end: float | None
     events: tuple[DavisEvent, ...]
@@ -152,8 +154,8 @@ class OldProblem:
 
     display_id: str
     title: str
-    severity: Literal["AVAILABILITY", "ERROR", "PERFORMANCE", "RESOURCE_CONTENTION", "CUSTOM_ALERT", "INFO"]
-    impact: Literal["APPLICATION", "SERVICES", "INFRASTRUCTURE", "ENVIRONMENT"]
+    severity: SeverityLevel
+    impact: ImpactLevel
     target: str
     hours_before: float
     duration_min: float

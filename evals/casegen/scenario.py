@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dynatrace_agent.models.enums import CATEGORIES
 from evals.casegen.alerting import settings_objects, slos
 from evals.casegen.business import business_events, user_sessions
 from evals.casegen.clock import NS_PER_MIN, NS_PER_MS, iso, to_ns
@@ -20,17 +21,6 @@ from evals.casegen.tenant import Tenant
 from evals.casegen.traces import SpanFact, TraceSampler
 
 CASE_FORMAT = "dynatrace-agent/incident-case@1"
-CATEGORIES = (
-    "deployment",
-    "configuration",
-    "code",
-    "resource",
-    "network",
-    "dependency",
-    "traffic",
-    "infrastructure",
-    "none",
-)
 WEBHOOK_SEVERITY = {
     "PERFORMANCE": "PERFORMANCE",
     "ERROR": "ERROR",
