@@ -17,6 +17,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from dynatrace_agent.report import InvestigationReport
 from dynatrace_agent.webhook.grouping import AlertGroup
 from dynatrace_agent.webhook.safety import displayable, safe_url
 from dynatrace_agent.webhook.store import Alert
@@ -127,8 +128,6 @@ def report_markdown(report: dict[str, Any]) -> str | None:
     if isinstance(text, str) and text.strip():
         return text
     try:
-        from dynatrace_agent.report import InvestigationReport
-
         rendered = InvestigationReport.model_validate(report).to_markdown()
     except Exception:  # not built yet, or a report of another shape: show JSON instead
         return None
