@@ -1,8 +1,9 @@
 """The investigation report: what the graph returns, the webhook store keeps and the evals score.
 
-Three modules with one job each: :mod:`.model` (the JSON contract), :mod:`.build` (evidence and
-ranking in, report out, with next-step DQL) and :mod:`.markdown` (the rendering for people);
-:mod:`.links` builds the Dynatrace UI links both use. Import from here; the split is internal.
+Modules with one job each: :mod:`.model` and :mod:`.parts` (the JSON contract), :mod:`.build`
+(evidence and ranking in, report out, with next-step DQL) and :mod:`.markdown` (the rendering
+for people); :mod:`.links` builds the Dynatrace UI links both use. Import from here; the split
+is internal, and its modules depend on each other one way (``lint-imports`` checks it).
 """
 
 from __future__ import annotations

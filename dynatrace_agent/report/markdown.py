@@ -8,16 +8,57 @@ line, and every untrusted string escaped.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from dynatrace_agent.models.evidence import ChangeEvent, Citation, Gap, Impact
 from dynatrace_agent.report.links import is_entity_id
+from dynatrace_agent.report.parts import (
+    NextStep,
+    ProblemSummary,
+    ReportEvidence,
+    RootCauseCandidate,
+    RunStats,
+    TimelineEntry,
+)
 from dynatrace_agent.report.phrases import impact_line
 
-if TYPE_CHECKING:
-    from dynatrace_agent.models.evidence import Citation, Gap
-    from dynatrace_agent.report.model import InvestigationReport, ReportEvidence, RootCauseCandidate
+__all__ = ["RenderableReport", "render_markdown"]
 
-__all__ = ["render_markdown"]
+
+class RenderableReport(Protocol):
+    """What the rendering reads of a report (``InvestigationReport`` has it all).
+
+    A protocol rather than the report class itself, because the class renders itself
+    through this module (``to_markdown``): the dependency stays one way.
+    """
+
+    @property
+    def problem(self) -> ProblemSummary: ...
+    @property
+    def ranked_root_causes(self) -> list[RootCauseCandidate]: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def triggering_change_detail(self) -> ChangeEvent | None: ...
+    @property
+    def impact(self) -> Impact: ...
+    @property
+    def timeline(self) -> list[TimelineEntry]: ...
+    @property
+    def next_steps(self) -> list[NextStep]: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def false_alarm(self) -> bool: ...
+    @property
+    def unavailable(self) -> list[Gap]: ...
+    @property
+    def narrative(self) -> str: ...
+    @property
+    def citations(self) -> list[Citation]: ...
+    @property
+    def stats(self) -> RunStats: ...
+
 
 # Inline text is untrusted (entity names, log lines, event descriptions): every piece that is
 # not markup we write ourselves goes through ``_text`` so it can neither break a table or list
@@ -216,7 +257,7 @@ def _trace_ids(item: ReportEvidence) -> str:
     return f" · e.g. trace {_code(item.records[0])}"
 
 
-def _problem_lines(r: InvestigationReport) -> list[str]:
+def _problem_lines(r: RenderableReport) -> list[str]:
     p = r.problem
     bits: list[str] = []
     if p.start:
@@ -240,7 +281,7 @@ def _problem_lines(r: InvestigationReport) -> list[str]:
     return [f"- **Problem:** {' · '.join(bits)}"] if bits else []
 
 
-def _verdict_line(r: InvestigationReport) -> str:
+def _verdict_line(r: RenderableReport) -> str:
     if r.false_alarm:
         return (
             "- **Verdict:** likely a false alarm: no entity deviates beyond noise "
@@ -306,7 +347,7 @@ def _detail_lines(details: dict[str, str]) -> list[str]:
     return lines
 
 
-def _change_lines(r: InvestigationReport, sources: _Sources) -> list[str]:
+def _change_lines(r: RenderableReport, sources: _Sources) -> list[str]:
     ch = r.triggering_change_detail
     if ch is None:
         return []
@@ -325,7 +366,7 @@ def _change_lines(r: InvestigationReport, sources: _Sources) -> list[str]:
     return out
 
 
-def _timeline_lines(r: InvestigationReport, sources: _Sources) -> list[str]:
+def _timeline_lines(r: RenderableReport, sources: _Sources) -> list[str]:
     if not r.timeline:
         return []
     day = r.problem.start.date() if r.problem.start else r.timeline[0].time.date()
@@ -345,7 +386,7 @@ def _timeline_lines(r: InvestigationReport, sources: _Sources) -> list[str]:
     return out
 
 
-def _next_step_lines(r: InvestigationReport) -> list[str]:
+def _next_step_lines(r: RenderableReport) -> list[str]:
     if not r.next_steps:
         return []
     out = ["## Next steps", ""]
@@ -357,7 +398,7 @@ def _next_step_lines(r: InvestigationReport) -> list[str]:
     return out
 
 
-def render_markdown(r: InvestigationReport) -> str:
+def render_markdown(r: RenderableReport) -> str:
     """The report as compact Markdown for terminals, chat and tickets."""
     p = r.problem
     sources = _Sources(r.citations)
