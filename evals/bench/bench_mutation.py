@@ -51,6 +51,7 @@ TARGETS: dict[str, Target] = {
         (
             "tests/dql/test_dql.py",
             "tests/dql/test_dql_values.py",
+            "tests/dql/test_dql_contract.py",
             "tests/capabilities/test_capabilities.py",
             "tests/capabilities/test_entity_relationships.py",
         ),
