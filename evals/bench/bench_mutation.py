@@ -66,6 +66,7 @@ TARGETS: dict[str, Target] = {
         (
             "tests/webhook/test_payloads.py",
             "tests/webhook/test_payloads_contract.py",
+            "tests/webhook/test_payload_fields.py",
             "tests/webhook/test_intake.py",
         ),
     ),
