@@ -70,7 +70,14 @@ TARGETS: dict[str, Target] = {
             "tests/webhook/test_intake.py",
         ),
     ),
-    "store_sql": Target(("dynatrace_agent/webhook/store_sql.py",), ("tests/webhook/test_store.py",)),
+    "store_sql": Target(
+        ("dynatrace_agent/webhook/store_sql.py",),
+        (
+            "tests/webhook/test_store.py",
+            "tests/webhook/test_store_contract.py",
+            "tests/webhook/test_store_dialect.py",
+        ),
+    ),
     "dispatch": Target(
         ("dynatrace_agent/webhook/dispatch.py",),
         ("tests/webhook/test_dispatch.py", "tests/webhook/test_lease_contract.py"),
