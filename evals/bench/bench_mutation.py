@@ -80,7 +80,11 @@ TARGETS: dict[str, Target] = {
     ),
     "dispatch": Target(
         ("dynatrace_agent/webhook/dispatch.py",),
-        ("tests/webhook/test_dispatch.py", "tests/webhook/test_lease_contract.py"),
+        (
+            "tests/webhook/test_dispatch.py",
+            "tests/webhook/test_lease_contract.py",
+            "tests/webhook/test_dispatch_contract.py",
+        ),
     ),
     "budget": Target(
         ("dynatrace_agent/summarise/budget.py",),
