@@ -569,3 +569,40 @@ def test_decode_body_names_the_field_it_cannot_store() -> None:
     assert err.value.fields == ["a.b"]
     assert err.value.message.endswith("; fix the notification payload template")
     assert "NaN or Infinity" in err.value.message
+
+
+# --- robustness of what reaches the parser ---------------------------------------------------------
+
+
+def test_keys_that_are_not_text_are_skipped_not_fatal() -> None:
+    n = parse_notification({1: "x", "pid": "-1_1V2", "state": "OPEN"})  # type: ignore[dict-item]
+    assert (n.problem_id, n.state) == ("-1_1V2", "OPEN")
+
+
+def test_lone_surrogates_are_replaced_so_the_text_can_be_stored() -> None:
+    n = parse(title="a\ud800b", tags=["t\udc00"])
+    assert n.title == "a?b"
+    assert n.tags == ("t?",)
+
+
+def test_a_tag_object_with_a_nested_value_keeps_its_key() -> None:
+    assert parse(tags=[{"key": "env", "value": {"nested": 1}}]).tags == ("env",)
+
+
+@pytest.mark.parametrize(
+    ("value", "ms"),
+    [
+        (1, 1000),  # any positive epoch is a time; only 0 and negatives mean "not given"
+        (0.5, 500),
+        (100_000_000_000_000, 100_000_000_000_000),  # exactly 1e14: still milliseconds
+        (100_000_000_000_000_000, 100_000_000_000_000),  # exactly 1e17: microseconds
+        (10_000_000_000_000_000_000, 10_000_000_000_000),  # exactly 1e19: nanoseconds, the largest kept
+    ],
+)
+def test_epoch_unit_boundaries(value: float, ms: int) -> None:
+    assert parse(startTime=value).start_ms == ms
+
+
+def test_a_day_without_a_time_of_day_is_not_a_start_instant() -> None:
+    assert parse(startTime="2024-06-10").start_ms is None
+    assert parse(startTime="20240610T060000Z").start_ms is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from datetime import UTC, datetime
 
 import pytest
 
@@ -32,6 +33,8 @@ def test_body_hash_ignores_key_order_and_depends_on_every_value() -> None:
 
 def test_body_hash_accepts_values_json_cannot_encode_and_lone_surrogates() -> None:
     assert body_hash({"when": math.pi, "odd": {1, 2} and "set"}) == body_hash({"odd": "set", "when": math.pi})
+    when = datetime(2025, 3, 4, 10, 15, tzinfo=UTC)
+    assert body_hash({"at": when}) == body_hash({"at": str(when)})  # encoded as its text, not an error
     assert body_hash({"text": "\ud800"}) != body_hash({"text": "\udc00"})
 
 
