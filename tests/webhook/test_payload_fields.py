@@ -515,8 +515,10 @@ def test_payload_shape(body: dict[str, Any], shape: str) -> None:
     [{"isTest": True}, {"is_test": "TRUE"}, {"test": " true "}, {"Test": True}],
 )
 def test_test_notification_flags(flags: dict[str, Any]) -> None:
-    n = parse_notification({"PID": "-1_1V2", "State": "RESOLVED", "ProblemTitle": "x", **flags})
+    body = {"PID": "-1_1V2", "State": "RESOLVED", "ProblemTitle": "x", **flags}
+    n = parse_notification(body)
     assert n.is_test
+    assert n.body == body  # kept for the history like any other notification
     assert (n.problem_key, n.state, n.raw_state, n.title, n.shape) == (
         "test",
         "OPEN",
