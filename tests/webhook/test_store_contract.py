@@ -115,9 +115,11 @@ async def test_the_queued_job_carries_what_the_investigation_needs(tmp_path: Pat
 
 
 async def test_a_problem_known_only_by_display_id_is_investigated_by_it(store: AlertStore) -> None:
-    await ingest(store, {"problemId": "P-42", "state": "OPEN"})
+    out = await ingest(store, {"problemId": "P-42", "state": "OPEN"})
     job = await store.claim(worker="w", now=1000.0, lease_s=30)
     assert job is not None and job.problem_ref == "P-42"
+    a = await alert_of(store, out.alert_id)
+    assert (a.problem_key, a.problem_id, a.display_id) == ("P-42", None, "P-42")
 
 
 async def test_a_dropped_url_leaves_its_note(store: AlertStore) -> None:
@@ -526,3 +528,21 @@ async def test_unreadable_stored_json_reads_as_empty(tmp_path: Path) -> None:
         assert listed.tags == []
     finally:
         await store.close()
+
+
+async def test_each_stored_notification_has_its_own_id(store: AlertStore) -> None:
+    out = await ingest(store, FULL, at=1000.0)
+    await ingest(store, {**FULL, "title": "second"}, at=1000.0)
+    records = (await alert_of(store, out.alert_id)).notifications
+    assert len({r.id for r in records}) == 2
+    assert [r.body.get("title") for r in records] == ["Slow checkout", "second"]
+
+
+async def test_ping_answers_while_open_and_refuses_once_closed(tmp_path: Path) -> None:
+    from dynatrace_agent.webhook.store import StoreUnavailableError
+
+    store = await _open(tmp_path / "s.sqlite3")
+    await store.ping()
+    await store.close()
+    with pytest.raises(StoreUnavailableError):
+        await store.ping()
