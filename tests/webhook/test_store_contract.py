@@ -303,6 +303,8 @@ async def test_a_late_open_is_investigated_when_resolving_does_not_cancel(tmp_pa
         first = await ingest(store, {**FULL, "state": "RESOLVED"})
         late = await ingest(store, FULL, at=1001.0)
         assert late.enqueued is True
+        job = await store.claim(worker="w", now=1001.0, lease_s=30)
+        assert job is not None and (job.environment, job.problem_ref) == ("env-a", "-1_1V2")
         a = await alert_of(store, first.alert_id)
         assert (a.state, a.reopen_count, a.investigation_status) == ("RESOLVED", 0, "queued")
     finally:
@@ -546,3 +548,11 @@ async def test_ping_answers_while_open_and_refuses_once_closed(tmp_path: Path) -
     await store.close()
     with pytest.raises(StoreUnavailableError):
         await store.ping()
+
+
+async def test_the_history_keeps_both_the_alert_state_and_the_word_sent(store: AlertStore) -> None:
+    body = {"event.id": "-4_1V2", "event.status": "ACTIVE"}
+    out = await ingest(store, body)
+    await ingest(store, {**body, "event.status": "CLOSED"}, at=1001.0)
+    records = (await alert_of(store, out.alert_id)).notifications
+    assert [(r.state, r.raw_state) for r in records] == [("OPEN", "ACTIVE"), ("RESOLVED", "CLOSED")]
