@@ -303,10 +303,10 @@ async def test_a_late_open_is_investigated_when_resolving_does_not_cancel(tmp_pa
         first = await ingest(store, {**FULL, "state": "RESOLVED"})
         late = await ingest(store, FULL, at=1001.0)
         assert late.enqueued is True
-        job = await store.claim(worker="w", now=1001.0, lease_s=30)
-        assert job is not None and (job.environment, job.problem_ref) == ("env-a", "-1_1V2")
         a = await alert_of(store, first.alert_id)
         assert (a.state, a.reopen_count, a.investigation_status) == ("RESOLVED", 0, "queued")
+        job = await store.claim(worker="w", now=1001.0, lease_s=30)
+        assert job is not None and (job.environment, job.problem_ref) == ("env-a", "-1_1V2")
     finally:
         await store.close()
 
