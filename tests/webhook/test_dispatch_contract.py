@@ -827,3 +827,59 @@ async def test_closing_an_unused_server_runner_is_fine() -> None:
 def test_settings_client_factory_keeps_its_config_path() -> None:
     factory = dispatch.settings_client_factory("/etc/agent.yaml")
     assert getattr(factory, "config_path", None) == "/etc/agent.yaml"
+
+
+# --- clients from the agent settings --------------------------------------------------------------
+
+TOKEN = "dt0c01.PUBLICPART.SUPERSECRETAPITOKENVALUE"
+
+
+@pytest.fixture
+def two_environments(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    for key in (
+        "DT_ENVIRONMENT_URL",
+        "DT_API_TOKEN",
+        "DT_OAUTH_CLIENT_ID",
+        "DT_OAUTH_CLIENT_SECRET",
+        "DT_AGENT_CONFIG",
+    ):
+        monkeypatch.delenv(key, raising=False)
+    config = tmp_path / "dt.toml"
+    config.write_text(
+        'default = "prod"\n'
+        f'[environments.prod]\nurl = "https://abc12345.live.dynatrace.com"\napi_token = "{TOKEN}"\n'
+        f'[environments.staging]\nurl = "https://stg12345.live.dynatrace.com"\napi_token = "{TOKEN}"\n',
+        encoding="utf-8",
+    )
+    return str(config)
+
+
+async def test_settings_clients_are_built_for_the_named_or_default_environment(two_environments: str) -> None:
+    factory = dispatch.settings_client_factory(two_environments)
+    staging, default, blank = factory("staging"), factory(None), factory("")
+    try:
+        assert staging.settings.name == "staging"
+        assert default.settings.name == "prod"
+        assert blank.settings.name == "prod"
+    finally:
+        for client in (staging, default, blank):
+            await client.aclose()
+    with pytest.raises(ConfigurationError, match='unknown environment "nope"'):
+        factory("nope")
+
+
+def test_the_settings_default_environment_is_named_or_none(two_environments: str, tmp_path: Any) -> None:
+    factory = dispatch.SettingsClientFactory(two_environments)
+    assert factory.default_environment() == "prod"
+    assert InProcessRunner(client_factory=factory).default_environment() == "prod"
+    broken = tmp_path / "broken.toml"
+    broken.write_text("surprise = 1\n", encoding="utf-8")
+    assert dispatch.SettingsClientFactory(str(broken)).default_environment() is None
+
+
+def test_the_in_process_runner_defaults_to_the_project_graph_and_settings(two_environments: str) -> None:
+    runner = InProcessRunner()
+    assert runner.graph_ref == "graphs.investigation.graph:graph"
+    assert runner.context_ref == "graphs.investigation.context:InvestigationContext"
+    assert isinstance(runner.client_factory, dispatch.SettingsClientFactory)
+    assert runner.client_factory.config_path is None
