@@ -883,3 +883,37 @@ def test_the_in_process_runner_defaults_to_the_project_graph_and_settings(two_en
     assert runner.context_ref == "graphs.investigation.context:InvestigationContext"
     assert isinstance(runner.client_factory, dispatch.SettingsClientFactory)
     assert runner.client_factory.config_path is None
+
+
+def test_dispatcher_defaults_are_the_documented_ones() -> None:
+    d = Dispatcher(RecordingStore(), Runner())  # type: ignore[arg-type]
+    assert (d.concurrency, d.lease_s, d.run_timeout_s, d.poll_interval_s) == (2, 15.0, 900.0, 1.0)
+    assert (d.backoff_base_s, d.backoff_max_s, d.running) == (5.0, 300.0, 0)
+    assert len(d.worker_id.rsplit(":", 1)[1]) == 8
+
+
+async def test_the_retry_log_says_how_long_until_the_next_attempt(caplog: pytest.LogCaptureFixture) -> None:
+    d = dispatcher(RecordingStore(), Runner(RunnerError("flaky")), backoff_base_s=10, backoff_max_s=10)
+    with caplog.at_level(logging.WARNING, logger="dynatrace_agent.webhook"):
+        await d.run_job(job(attempts=1), "w")
+    [message] = [r.getMessage() for r in caplog.records]
+    seconds = int(message.split("retrying in ", 1)[1].split(" s:", 1)[0])
+    assert 8 <= seconds <= 12
+
+
+async def test_shutdown_and_lost_leases_are_logged(caplog: pytest.LogCaptureFixture) -> None:
+    store = RecordingStore()
+    store.renew_answers = [False]
+    with caplog.at_level(logging.INFO, logger="dynatrace_agent.webhook"):
+        await dispatcher(store, Runner(delay=0.2), lease_s=0.15).run_job(job(), "w")
+        task = asyncio.create_task(dispatcher(RecordingStore(), Runner(delay=5)).run_job(job(), "w"))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    messages = [r.getMessage() for r in caplog.records]
+    assert (
+        "the lease of P-7 was taken over (this worker paused past it); the first run to finish stores the report"
+        in messages
+    )
+    assert "investigation of P-7 interrupted by shutdown; queued again" in messages
