@@ -913,7 +913,7 @@ async def test_shutdown_and_lost_leases_are_logged(caplog: pytest.LogCaptureFixt
             await task
     messages = [r.getMessage() for r in caplog.records]
     assert (
-        "the lease of P-7 was taken over (this worker paused past it); the first run to finish stores the report"
-        in messages
+        "the lease of P-7 was taken over (this worker paused past it); "
+        "the first run to finish stores the report" in messages
     )
     assert "investigation of P-7 interrupted by shutdown; queued again" in messages
