@@ -112,6 +112,7 @@ TARGETS: dict[str, Target] = {
             "tests/client/test_auth.py",
             "tests/client/test_errormap_contract.py",
             "tests/client/test_oauth_errors.py",
+            "tests/client/test_dql_error_position.py",
             "tests/client/test_retry.py",
             "tests/client/test_retry_contract.py",
         ),
