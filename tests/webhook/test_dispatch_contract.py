@@ -756,8 +756,20 @@ async def test_server_api_and_network_errors_say_where(sdk: FakeSdk) -> None:
 
 async def test_a_finished_thread_without_a_report_is_an_error(sdk: FakeSdk) -> None:
     sdk.state_values = [None, None]
-    with pytest.raises(RunnerError, match="without a 'report'"):
+    with pytest.raises(RunnerError) as err:
         await LangGraphServerRunner("http://lg.test").run(problem_id="P-1", environment="", alert_id=ALERT)
+    assert str(err.value) == "the investigation graph finished without a 'report' in its output state"
+
+
+async def test_a_report_model_in_the_thread_state_is_dumped_as_json(sdk: FakeSdk) -> None:
+    class Model:
+        def model_dump(self, *, mode: str) -> Any:
+            return {"dumped": mode}
+
+    sdk.state_values = [{}, {"report": Model()}]
+    runner = LangGraphServerRunner("http://lg.test")
+    assert await runner.run(problem_id="P-1", environment="", alert_id=ALERT) == {"dumped": "json"}
+    assert [c[1] for c in sdk.calls if c[0] == "threads.get_state"] == [(ALERT,), (ALERT,)]
 
 
 def test_server_runner_thread_ids() -> None:
@@ -806,6 +818,14 @@ async def test_settings_clients_are_built_for_the_named_or_default_environment(t
             await client.aclose()
     with pytest.raises(ConfigurationError, match='unknown environment "nope"'):
         factory("nope")
+
+
+def test_the_settings_factory_does_not_carry_the_services_own_secrets(two_environments: Any) -> None:
+    with_service = two_environments.model_copy(update={"webhook": "service secrets"})
+    factory = dispatch.SettingsClientFactory(with_service)
+    assert factory.settings.webhook is None
+    assert with_service.webhook == "service secrets"
+    assert factory.settings.default_environment == "prod"
 
 
 def test_the_settings_default_environment_is_named(two_environments: Any) -> None:
