@@ -92,8 +92,8 @@ class Runner:
         if default_env != "absent":
             self.default_environment = default_env
 
-    async def run(self, *, problem_id: str, environment: str, alert_id: str) -> dict[str, Any]:
-        self.calls.append({"problem_id": problem_id, "environment": environment, "alert_id": alert_id})
+    async def run(self, *, problem_ref: str, environment: str, alert_id: str) -> dict[str, Any]:
+        self.calls.append({"problem_ref": problem_ref, "environment": environment, "alert_id": alert_id})
         if self.delay:
             await asyncio.sleep(self.delay)
         if isinstance(self.result, BaseException):
@@ -190,7 +190,7 @@ async def test_a_successful_run_stores_report_and_summary() -> None:
     d = dispatcher(store, runner, on_finished=lambda j, outcome: finished.append((j, outcome)))
     the_job = job()
     assert await d.run_job(the_job, "w/0") == "done"
-    assert runner.calls == [{"problem_id": "P-7", "environment": "prod", "alert_id": "alert-1"}]
+    assert runner.calls == [{"problem_ref": "P-7", "environment": "prod", "alert_id": "alert-1"}]
     [complete] = store.named("complete")
     assert (complete["alert_id"], complete["worker"], complete["now"], complete["report"]) == (
         "alert-1",
@@ -539,8 +539,8 @@ async def test_in_process_runner_gives_the_investigator_a_client_and_closes_it()
     Closable.closed = 0
     investigator = Investigator({"ok": True})
     runner = InProcessRunner(investigator, factory)  # type: ignore[arg-type]
-    assert await runner.run(problem_id="P-1", environment="", alert_id="a") == {"ok": True}
-    assert await runner.run(problem_id="P-2", environment="prod", alert_id="b") == {"ok": True}
+    assert await runner.run(problem_ref="P-1", environment="", alert_id="a") == {"ok": True}
+    assert await runner.run(problem_ref="P-2", environment="prod", alert_id="b") == {"ok": True}
     assert environments == [None, "prod"]
     assert [(p, e) for p, _, e in investigator.seen] == [("P-1", None), ("P-2", "prod")]
     assert all(isinstance(c, Closable) for _, c, _ in investigator.seen)
@@ -551,7 +551,7 @@ async def test_in_process_runner_closes_the_client_when_the_investigation_fails(
     Closable.closed = 0
     runner = InProcessRunner(Investigator(RuntimeError("graph broke")), lambda env: Closable())  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="graph broke"):
-        await runner.run(problem_id="P-1", environment="prod", alert_id="a")
+        await runner.run(problem_ref="P-1", environment="prod", alert_id="a")
     assert Closable.closed == 1
 
 
@@ -561,14 +561,14 @@ async def test_a_client_that_fails_to_close_does_not_fail_the_run() -> None:
             raise OSError("already closed")
 
     runner = InProcessRunner(Investigator({"ok": 1}), lambda env: Broken())  # type: ignore[arg-type]
-    assert await runner.run(problem_id="P", environment="e", alert_id="a") == {"ok": 1}
+    assert await runner.run(problem_ref="P", environment="e", alert_id="a") == {"ok": 1}
 
 
 @pytest.mark.parametrize("result", [None, "text", ["report"]])
 async def test_in_process_runner_without_a_report_is_an_error(result: Any) -> None:
     runner = InProcessRunner(Investigator(result), lambda env: object())  # type: ignore[arg-type]
     with pytest.raises(RunnerError) as err:
-        await runner.run(problem_id="P", environment="e", alert_id="a")
+        await runner.run(problem_ref="P", environment="e", alert_id="a")
     assert str(err.value) == "the investigation finished without a report"
 
 
@@ -662,7 +662,7 @@ ALERT = str(uuid.uuid5(uuid.NAMESPACE_URL, "prod:-1_1V2"))
 
 async def test_server_runner_runs_the_graph_on_the_problems_thread(sdk: FakeSdk) -> None:
     runner = LangGraphServerRunner("http://lg.test", "investigation", api_key="k", headers={"x": "1"})
-    assert await runner.run(problem_id="P-1", environment="", alert_id=ALERT) == {"done": 1}
+    assert await runner.run(problem_ref="P-1", environment="", alert_id=ALERT) == {"done": 1}
     assert sdk.client_args == {"url": "http://lg.test", "api_key": "k", "headers": {"x": "1"}}  # type: ignore[attr-defined]
     names = [c[0] for c in sdk.calls]
     assert names == [
@@ -692,7 +692,7 @@ async def test_server_runner_runs_the_graph_on_the_problems_thread(sdk: FakeSdk)
 
 async def test_server_runner_passes_the_environment_and_strategy(sdk: FakeSdk) -> None:
     runner = LangGraphServerRunner("http://lg.test", "g2", "enqueue")
-    await runner.run(problem_id="P-1", environment="prod", alert_id=ALERT)
+    await runner.run(problem_ref="P-1", environment="prod", alert_id=ALERT)
     create = next(c for c in sdk.calls if c[0] == "runs.create")
     assert create[1] == (ALERT, "g2")
     assert create[2]["context"] == {"environment": "prod"}
@@ -702,7 +702,7 @@ async def test_server_runner_passes_the_environment_and_strategy(sdk: FakeSdk) -
 async def test_a_thread_that_already_holds_a_report_is_not_run_again(sdk: FakeSdk) -> None:
     sdk.state_values = [{"report": {"earlier": True}}]
     runner = LangGraphServerRunner("http://lg.test")
-    assert await runner.run(problem_id="P-1", environment="", alert_id=ALERT) == {"earlier": True}
+    assert await runner.run(problem_ref="P-1", environment="", alert_id=ALERT) == {"earlier": True}
     assert [c[0] for c in sdk.calls] == ["threads.create", "threads.get_state"]
 
 
@@ -712,14 +712,14 @@ async def test_a_rejected_run_waits_for_the_one_in_flight(sdk: FakeSdk) -> None:
     sdk.create_raises = ConflictError("busy", response=_response(409), body=None)
     sdk.listed = [{"run_id": "old", "status": "success"}, {"run_id": "live", "status": "running"}]
     runner = LangGraphServerRunner("http://lg.test")
-    assert await runner.run(problem_id="P-1", environment="", alert_id=ALERT) == {"done": 1}
+    assert await runner.run(problem_ref="P-1", environment="", alert_id=ALERT) == {"done": 1}
     listed = next(c for c in sdk.calls if c[0] == "runs.list")
     assert listed[1] == (ALERT,) and listed[2] == {"limit": 10}
     assert next(c for c in sdk.calls if c[0] == "runs.join")[1] == (ALERT, "live")
     sdk.calls.clear()
     sdk.state_values = [{}, {"report": {"done": 2}}]
     sdk.listed = [{"run_id": "queued", "status": "pending"}]
-    assert await runner.run(problem_id="P-1", environment="", alert_id=ALERT) == {"done": 2}
+    assert await runner.run(problem_ref="P-1", environment="", alert_id=ALERT) == {"done": 2}
     assert next(c for c in sdk.calls if c[0] == "runs.join")[1] == (ALERT, "queued")
 
 
@@ -729,14 +729,14 @@ async def test_a_rejected_run_with_none_in_flight_is_an_error(sdk: FakeSdk) -> N
     sdk.create_raises = ConflictError("busy", response=_response(409), body=None)
     sdk.listed = [{"run_id": "old", "status": "error"}]
     with pytest.raises(RunnerError) as err:
-        await LangGraphServerRunner("http://lg.test").run(problem_id="P-1", environment="", alert_id=ALERT)
+        await LangGraphServerRunner("http://lg.test").run(problem_ref="P-1", environment="", alert_id=ALERT)
     assert str(err.value) == "the LangGraph server rejected the run but shows none in flight"
 
 
 async def test_an_unsuccessful_server_run_is_an_error(sdk: FakeSdk) -> None:
     sdk.final_status = "error"
     with pytest.raises(RunnerError) as err:
-        await LangGraphServerRunner("http://lg.test").run(problem_id="P-1", environment="", alert_id=ALERT)
+        await LangGraphServerRunner("http://lg.test").run(problem_ref="P-1", environment="", alert_id=ALERT)
     assert str(err.value) == "the LangGraph server run ended with status 'error'"
 
 
@@ -745,19 +745,19 @@ async def test_server_api_and_network_errors_say_where(sdk: FakeSdk) -> None:
 
     sdk.create_raises = APIError("forbidden", _response(403), body=None)
     with pytest.raises(RunnerError) as api:
-        await LangGraphServerRunner("http://lg.test").run(problem_id="P-1", environment="", alert_id=ALERT)
+        await LangGraphServerRunner("http://lg.test").run(problem_ref="P-1", environment="", alert_id=ALERT)
     assert str(api.value) == "the LangGraph server at http://lg.test failed: APIError: forbidden"
     sdk.state_values = [{}]
     sdk.create_raises = httpx.ConnectError("refused")
     with pytest.raises(RunnerError) as net:
-        await LangGraphServerRunner("http://lg.test").run(problem_id="P-1", environment="", alert_id=ALERT)
+        await LangGraphServerRunner("http://lg.test").run(problem_ref="P-1", environment="", alert_id=ALERT)
     assert str(net.value) == "cannot reach the LangGraph server at http://lg.test: ConnectError: refused"
 
 
 async def test_a_finished_thread_without_a_report_is_an_error(sdk: FakeSdk) -> None:
     sdk.state_values = [None, None]
     with pytest.raises(RunnerError) as err:
-        await LangGraphServerRunner("http://lg.test").run(problem_id="P-1", environment="", alert_id=ALERT)
+        await LangGraphServerRunner("http://lg.test").run(problem_ref="P-1", environment="", alert_id=ALERT)
     assert str(err.value) == "the investigation graph finished without a 'report' in its output state"
 
 
@@ -768,7 +768,7 @@ async def test_a_report_model_in_the_thread_state_is_dumped_as_json(sdk: FakeSdk
 
     sdk.state_values = [{}, {"report": Model()}]
     runner = LangGraphServerRunner("http://lg.test")
-    assert await runner.run(problem_id="P-1", environment="", alert_id=ALERT) == {"dumped": "json"}
+    assert await runner.run(problem_ref="P-1", environment="", alert_id=ALERT) == {"dumped": "json"}
     assert [c[1] for c in sdk.calls if c[0] == "threads.get_state"] == [(ALERT,), (ALERT,)]
 
 

@@ -37,7 +37,7 @@ def test_internal_problem_id_fields(key: str) -> None:
     name = "problem.id" if key == "Problem_Id_" else key
     n = parse_notification({name: "-7_77V2", "state": "OPEN"})
     assert n.problem_id == "-7_77V2"
-    assert n.investigation_ref == "-7_77V2"
+    assert n.problem_ref == "-7_77V2"
 
 
 def test_nested_internal_ids_are_found_like_flat_ones() -> None:
@@ -50,7 +50,7 @@ def test_display_id_fields_normalise_to_p_number(key: str, value: str, shown: st
     n = parse_notification({key: value, "state": "OPEN"})
     assert n.display_id == shown
     assert n.problem_id is None
-    assert n.investigation_ref == shown
+    assert n.problem_ref == shown
 
 
 def test_display_id_field_wins_over_a_numeric_problem_id() -> None:
@@ -519,7 +519,7 @@ def test_test_notification_flags(flags: dict[str, Any]) -> None:
     n = parse_notification(body)
     assert n.is_test
     assert n.body == body  # kept for the history like any other notification
-    assert (n.problem_key, n.state, n.raw_state, n.title, n.shape) == (
+    assert (n.problem_ref, n.state, n.raw_state, n.title, n.shape) == (
         "test",
         "OPEN",
         "RESOLVED",

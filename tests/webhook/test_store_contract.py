@@ -72,7 +72,7 @@ async def test_the_first_notification_stores_every_field(store: AlertStore) -> N
     assert (out.result, out.enqueued) == ("created", True)
     a = await alert_of(store, out.alert_id)
     assert (a.id, a.integration, a.environment) == (out.alert_id, "prod", "env-a")
-    assert (a.problem_key, a.problem_id, a.display_id, a.state) == ("-1_1V2", "-1_1V2", "P-1", "OPEN")
+    assert (a.problem_ref, a.problem_id, a.display_id, a.state) == ("-1_1V2", "-1_1V2", "P-1", "OPEN")
     assert (a.title, a.severity, a.impact, a.root_cause) == (
         "Slow checkout",
         "PERFORMANCE",
@@ -119,7 +119,7 @@ async def test_a_problem_known_only_by_display_id_is_investigated_by_it(store: A
     job = await store.claim(worker="w", now=1000.0, lease_s=30)
     assert job is not None and job.problem_ref == "P-42"
     a = await alert_of(store, out.alert_id)
-    assert (a.problem_key, a.problem_id, a.display_id) == ("P-42", None, "P-42")
+    assert (a.problem_ref, a.problem_id, a.display_id) == ("P-42", None, "P-42")
 
 
 async def test_a_dropped_url_leaves_its_note(store: AlertStore) -> None:
