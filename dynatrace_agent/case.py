@@ -12,7 +12,9 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-from collections.abc import Callable, Iterator
+import struct
+import zlib
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +32,7 @@ __all__ = [
     "ExpectedOutcome",
     "IncidentCase",
     "demo_case_path",
+    "gzip_bytes",
     "load_case",
 ]
 
@@ -99,6 +102,21 @@ class IncidentCase:
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     metrics: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    #: ``case.json`` exactly as read, so a case can be rewritten without losing keys it carries.
+    meta: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def tenant_tables(self) -> dict[str, list[dict[str, Any]]]:
+        """The non-empty tenant tables by file stem: what :meth:`CaseWriter.write` takes back."""
+        tables = {
+            "entities": self.entities,
+            "problems": self.problems,
+            "settings": self.settings,
+            "slos": self.slos,
+            **self.tables,
+            "metrics": self.metrics,
+            "notifications": self.notifications,
+        }
+        return {stem: rows for stem, rows in tables.items() if rows}
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{name}={len(rows)}" for name, rows in self.tables.items())
@@ -132,6 +150,7 @@ def load_case(path: str | Path) -> IncidentCase:
         raise CaseFormatError(tenant, "missing: every case folder needs a tenant/ folder (it may be empty)")
 
     case = _case_from_meta(root, case_file, meta)
+    case.meta = meta
     case.entities = _read_array(tenant, "entities", _check_entity)
     case.problems = _read_array(tenant, "problems", _check_problem)
     case.settings = _read_array(tenant, "settings", None)
@@ -383,40 +402,75 @@ _LINE_FILES = (*GRAIL_TABLES, "metrics", "notifications")
 class CaseWriter:
     """Writes case folders in exactly the format :func:`load_case` reads.
 
-    One writer for every producer of cases (importers, generators, the recorder), so the format
-    lives in one place: each folder is written to a temporary sibling, read back with
-    :func:`load_case` and only then moved into place, so a half-written or malformed case never
-    appears under its final name. Large tables are gzip-compressed (``compress_above`` rows).
+    One writer for every producer of cases (importers, generators, the recorder, the
+    simulator's scaler), so the format lives in one place: each folder is written to a temporary
+    sibling, read back with :func:`load_case` and only then moved into place, so a half-written or
+    malformed case never appears under its final name.
+
+    The output is byte-for-byte reproducible (gzip members carry no file name and mtime 0), so a
+    generator re-run leaves ``git diff`` empty. The spec allows several spellings of the same
+    data; the options choose one and keep committed case sets stable:
+
+    - ``array_indent``: ``None`` writes the array files (entities, problems, settings, slos) one
+      element per line; a number pretty-prints them with that indent.
+    - ``compress_above`` (rows) and ``compress_above_bytes`` (encoded size): a JSON-lines table
+      beyond either is gzip-compressed; ``None`` disables that rule. ``write(..., compress=...)``
+      names tables (array files too) to compress regardless of size. ``compresslevel`` is gzip's
+      level (1-9).
+
+    Only the tables passed are written: leave a table out to omit its file (the spec reads an
+    absent table as empty).
     """
 
     def __init__(
-        self, out_dir: str | Path = ".", *, compress_above: int = 2000, overwrite: bool = False
+        self,
+        out_dir: str | Path = ".",
+        *,
+        compress_above: int | None = 2000,
+        compress_above_bytes: int | None = None,
+        compresslevel: int = 6,
+        array_indent: int | None = None,
+        overwrite: bool = False,
     ) -> None:
+        if not 1 <= compresslevel <= 9:
+            raise ValueError(f"compresslevel must be 1-9 (gzip's levels), got {compresslevel}")
         self.out_dir = Path(out_dir)
         self.compress_above = compress_above
+        self.compress_above_bytes = compress_above_bytes
+        self.compresslevel = compresslevel
+        self.array_indent = array_indent
         self.overwrite = overwrite
 
     def write(
         self,
         meta: dict[str, Any],
         tenant: dict[str, list[dict[str, Any]]],
+        *,
+        compress: Collection[str] = (),
     ) -> IncidentCase:
         """Write one case (``meta`` is case.json; ``tenant`` maps table stems to rows); return it loaded."""
         case_id = str(meta.get("id") or "")
-        if not case_id or "/" in case_id or case_id.startswith("."):
+        if not case_id or "/" in case_id or "\\" in case_id or case_id.startswith("."):
             raise CaseFormatError(self.out_dir, f"case id {case_id!r} cannot name a folder")
-        return self.write_at(self.out_dir / case_id, meta, tenant)
+        return self.write_at(self.out_dir / case_id, meta, tenant, compress=compress)
 
     def write_at(
         self,
         final: Path,
         meta: dict[str, Any],
         tenant: dict[str, list[dict[str, Any]]],
+        *,
+        compress: Collection[str] = (),
     ) -> IncidentCase:
         """Write one case into exactly the folder ``final`` (an empty folder may already exist)."""
-        unknown = sorted(set(tenant) - set(_ARRAY_FILES) - set(_LINE_FILES))
+        final = Path(final)
+        unknown = sorted((set(tenant) | set(compress)) - set(_ARRAY_FILES) - set(_LINE_FILES))
         if unknown:
-            raise CaseFormatError(final, f"unknown tenant tables: {', '.join(unknown)}")
+            raise CaseFormatError(
+                final,
+                f"unknown tenant tables: {', '.join(unknown)}; "
+                f"known: {', '.join((*_ARRAY_FILES, *_LINE_FILES))}",
+            )
         if final.exists() and any(final.iterdir()) and not self.overwrite:
             raise CaseFormatError(final, "already exists; remove it or write to another folder")
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -426,35 +480,59 @@ class CaseWriter:
         (staging / "tenant").mkdir(parents=True)
         try:
             body = {"format": FORMAT, **meta}
-            (staging / "case.json").write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+            (staging / "case.json").write_text(
+                json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
             for stem, rows in tenant.items():
                 if stem in _ARRAY_FILES:
-                    self._write(staging / "tenant" / f"{stem}.json", _json_array(rows), len(rows))
+                    data = self._json_array(rows).encode("utf-8")
+                    gz = stem in compress
+                    self._write(staging / "tenant" / f"{stem}.json", data, gz)
                 else:
-                    lines = "".join(_json_line(row) for row in rows)
-                    self._write(staging / "tenant" / f"{stem}.jsonl", lines, len(rows))
-            load_case(staging)  # refuse to publish what the loader would refuse
+                    data = "".join(_json_line(row) for row in rows).encode("utf-8")
+                    gz = stem in compress or self._large(len(rows), len(data))
+                    self._write(staging / "tenant" / f"{stem}.jsonl", data, gz)
+            case = load_case(staging)  # refuse to publish what the loader would refuse
             if final.exists():
                 shutil.rmtree(final) if final.is_dir() else final.unlink()
             staging.rename(final)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        return load_case(final)
+        case.path = final
+        return case
 
-    def _write(self, file: Path, text: str, rows: int) -> None:
-        if rows > self.compress_above:
-            target = file.with_name(file.name + ".gz")
-            with gzip.open(target, "wt", encoding="utf-8", compresslevel=6) as handle:
-                handle.write(text)
+    def _json_array(self, rows: list[dict[str, Any]]) -> str:
+        if self.array_indent is not None:
+            return json.dumps(rows, indent=self.array_indent, ensure_ascii=False) + "\n"
+        if not rows:
+            return "[]\n"
+        return "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]\n"
+
+    def _large(self, rows: int, size: int) -> bool:
+        big_rows = self.compress_above is not None and rows > self.compress_above
+        return big_rows or (self.compress_above_bytes is not None and size > self.compress_above_bytes)
+
+    def _write(self, file: Path, data: bytes, compress: bool) -> None:
+        if compress:
+            file.with_name(file.name + ".gz").write_bytes(gzip_bytes(data, self.compresslevel))
         else:
-            file.write_text(text, encoding="utf-8")
+            file.write_bytes(data)
 
 
-def _json_array(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return "[]\n"
-    return "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]\n"
+def gzip_bytes(data: bytes, compresslevel: int = 6) -> bytes:
+    """One gzip member of ``data`` with a fixed header: no file name, mtime 0, OS "unknown".
+
+    Built by hand rather than with :func:`gzip.compress`, whose header bytes differ between
+    Python versions (3.11 delegates to zlib and writes OS=3), so the same rows give the same bytes
+    on every interpreter.
+    """
+    extra_flags = b"\x02" if compresslevel == 9 else b"\x04" if compresslevel == 1 else b"\x00"
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00" + extra_flags + b"\xff"
+    deflate = zlib.compressobj(compresslevel, zlib.DEFLATED, -zlib.MAX_WBITS, zlib.DEF_MEM_LEVEL, 0)
+    body = deflate.compress(data) + deflate.flush()
+    trailer = struct.pack("<LL", zlib.crc32(data) & 0xFFFFFFFF, len(data) & 0xFFFFFFFF)
+    return header + body + trailer
 
 
 def _json_line(row: dict[str, Any]) -> str:

@@ -4,21 +4,20 @@ New records are resampled from the case's records near the same moment, so the i
 shape survives scaling: where the source has an error burst after a deployment, the scaled
 case has one too, at the same time and with the same error share. Numbers inside messages,
 trace/span ids and durations are varied (durations by a log-normal factor) so values are
-not mere copies. A case with no logs or spans gets plausible ones per service entity.
+not mere copies. A case with no logs or spans gets plausible ones per service entity. The copy
+is written through :class:`~dynatrace_agent.case.CaseWriter`, like every other case.
 """
 
 from __future__ import annotations
 
 import bisect
-import json
 import random
 import re
-import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dynatrace_agent.case import IncidentCase, load_case
+from dynatrace_agent.case import CaseWriter, IncidentCase, load_case
 from dynatrace_agent.values import parse_timestamp
 
 __all__ = ["generate_case"]
@@ -37,36 +36,18 @@ def generate_case(
     target = Path(out)
     if target.resolve() == case.path.resolve():
         raise ValueError("--out must differ from --case; the generator never overwrites its source")
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(case.path, target)
     rng = random.Random(seed)
-    tenant = target / "tenant"
+    tenant = case.tenant_tables()
     if logs is not None:
-        _remove(tenant, "logs.jsonl")
-        _write(tenant / "logs.jsonl", _scaled_logs(case, logs, rng))
+        tenant["logs"] = _scaled_logs(case, logs, rng)
     if spans is not None:
-        _remove(tenant, "spans.jsonl")
-        _write(tenant / "spans.jsonl", _scaled_spans(case, spans, rng))
-    meta = json.loads((target / "case.json").read_text(encoding="utf-8"))
+        tenant["spans"] = _scaled_spans(case, spans, rng)
+    meta = dict(case.meta)
     meta["id"] = f"{case.id}-scaled"
-    source = dict(meta.get("source") or {})
-    source["generated_from"] = case.id
-    meta["source"] = source
-    (target / "case.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    meta["source"] = {**(meta.get("source") or {}), "generated_from": case.id}
+    # Plain files: benchmarks load these cases, and gzip would add decompression to what they time.
+    CaseWriter(target.parent, compress_above=None, overwrite=True).write_at(target, meta, tenant)
     return target
-
-
-def _remove(tenant: Path, name: str) -> None:
-    for file in (tenant / name, tenant / f"{name}.gz"):
-        file.unlink(missing_ok=True)
-
-
-def _write(file: Path, rows: list[dict[str, Any]]) -> None:
-    with file.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, separators=(",", ":")))
-            handle.write("\n")
 
 
 def _iso(moment: datetime) -> str:

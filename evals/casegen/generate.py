@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dynatrace_agent.case import CaseWriter
 from evals.casegen.rng import CaseRandom, derive_seed
 from evals.casegen.scenario import CaseData, render
 from evals.casegen.scenarios import DEMO, SCENARIOS
-from evals.casegen.writer import write_case
 
 DEFAULT_SEED = 20250311
+
+#: Tables whose JSON lines exceed this many bytes are written gzip-compressed.
+GZIP_THRESHOLD_BYTES = 200_000
+
+
+def _writer(out: Path) -> CaseWriter:
+    """This set's spelling of the format: pretty-printed arrays, large tables gzipped at level 9."""
+    return CaseWriter(
+        out,
+        compress_above=None,
+        compress_above_bytes=GZIP_THRESHOLD_BYTES,
+        compresslevel=9,
+        array_indent=1,
+        overwrite=True,
+    )
+
+
+def _write(data: CaseData, folder: Path) -> None:
+    _writer(folder.parent).write_at(folder, data.case, {**data.json_tables, **data.jsonl_tables})
 
 
 def build_case(case_id: str, seed: int = DEFAULT_SEED) -> CaseData:
@@ -28,7 +47,7 @@ def write_cases(out: Path, seed: int = DEFAULT_SEED, only: list[str] | None = No
     folders = []
     for case_id in ids:
         folder = out / case_id
-        write_case(build_case(case_id, seed), folder)
+        _write(build_case(case_id, seed), folder)
         folders.append(folder)
     return folders
 
@@ -36,5 +55,5 @@ def write_cases(out: Path, seed: int = DEFAULT_SEED, only: list[str] | None = No
 def write_demo(folder: Path, seed: int = DEFAULT_SEED) -> Path:
     """Write the bundled demo incident into ``folder`` (the folder *is* the case)."""
     (case_id,) = DEMO
-    write_case(build_case(case_id, seed), folder)
+    _write(build_case(case_id, seed), folder)
     return folder

@@ -6,17 +6,16 @@ against shapes that generator never produces, so nothing here is borrowed from i
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import math
 import random
-import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from dynatrace_agent.case import CaseWriter
 
 Json = dict[str, Any]
 
@@ -230,27 +229,19 @@ def case_json(
     }
 
 
-def _jsonl_bytes(rows: Sequence[Json]) -> bytes:
-    return "".join(json.dumps(r, separators=(",", ":"), sort_keys=False) + "\n" for r in rows).encode()
-
-
 def write_case(root: Path, bundle: CaseBundle) -> Path:
-    """Write one case folder (replacing it), byte-for-byte reproducible (gzip without mtime)."""
-    folder = root / bundle.id
-    if folder.exists():
-        shutil.rmtree(folder)
-    tenant = folder / "tenant"
-    tenant.mkdir(parents=True)
-    (folder / "case.json").write_text(json.dumps(bundle.case, indent=2) + "\n")
-    (tenant / "entities.json").write_text(json.dumps(bundle.entities, indent=1) + "\n")
-    (tenant / "problems.json").write_text(json.dumps(bundle.problems, indent=1) + "\n")
+    """Write one case folder (replacing it) through the project's one case writer."""
+    writer = CaseWriter(
+        root,
+        compress_above=None,
+        compress_above_bytes=GZIP_ABOVE_BYTES,
+        compresslevel=9,
+        array_indent=1,
+        overwrite=True,
+    )
+    tenant: dict[str, list[Json]] = {"entities": bundle.entities, "problems": bundle.problems}
     for table in JSONL_TABLES:
         rows: list[Json] = getattr(bundle, table)
-        if not rows:
-            continue
-        data = _jsonl_bytes(rows)
-        if len(data) > GZIP_ABOVE_BYTES:
-            (tenant / f"{table}.jsonl.gz").write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
-        else:
-            (tenant / f"{table}.jsonl").write_bytes(data)
-    return folder
+        if rows:
+            tenant[table] = rows
+    return writer.write(bundle.case, tenant).path

@@ -8,15 +8,15 @@ helpers here keep those choices in one place so each case can switch them per fl
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from dynatrace_agent.case import CaseWriter
 
 FORMAT = "dynatrace-agent/incident-case@1"
 
@@ -107,22 +107,17 @@ def noisy(rng: random.Random, base: float, n: int, rel: float) -> list[float]:
     return [max(0.0, base * (1.0 + rng.gauss(0.0, rel))) for _ in range(n)]
 
 
-def _dump_lines(path: Path, rows: list[dict[str, Any]], compress: bool) -> None:
-    text = "".join(json.dumps(r, separators=(",", ":"), sort_keys=True) + "\n" for r in rows)
-    if compress:
-        path = path.with_name(path.name + ".gz")
-        path.write_bytes(gzip.compress(text.encode(), mtime=0))
-    else:
-        path.write_text(text)
+def _sorted(value: Any) -> Any:
+    """``value`` with every object's keys in sorted order (this converter's spelling of records)."""
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
 
 
 def write_case(out: Path, meta: CaseMeta, tenant: Tenant, gz: tuple[str, ...] = ()) -> Path:
     """Write one case folder; empty tables are left out (the spec allows it)."""
-    folder = out / meta.case_id
-    tdir = folder / "tenant"
-    tdir.mkdir(parents=True, exist_ok=True)
-    for old in tdir.iterdir():
-        old.unlink()
     case = {
         "format": FORMAT,
         "id": meta.case_id,
@@ -143,9 +138,7 @@ def write_case(out: Path, meta: CaseMeta, tenant: Tenant, gz: tuple[str, ...] = 
             "reference": "synthetic stand-in shaped like a programmatic dataset conversion",
         },
     }
-    (folder / "case.json").write_text(json.dumps(case, indent=2) + "\n")
-    (tdir / "entities.json").write_text(json.dumps(tenant.entities, indent=1) + "\n")
-    (tdir / "problems.json").write_text(json.dumps(tenant.problems, indent=1) + "\n")
+    tables: dict[str, list[dict[str, Any]]] = {"entities": tenant.entities, "problems": tenant.problems}
     for name, rows in (
         ("events", tenant.events),
         ("logs", tenant.logs),
@@ -153,5 +146,6 @@ def write_case(out: Path, meta: CaseMeta, tenant: Tenant, gz: tuple[str, ...] = 
         ("metrics", tenant.metrics),
     ):
         if rows:
-            _dump_lines(tdir / f"{name}.jsonl", rows, name in gz)
-    return folder
+            tables[name] = [_sorted(row) for row in rows]
+    writer = CaseWriter(out, compress_above=None, compresslevel=9, array_indent=1, overwrite=True)
+    return writer.write(case, tables, compress=gz).path

@@ -7,7 +7,6 @@ the same for the same seed.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,8 +38,6 @@ def write_all(out: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     for make in CASES:
         tenant, meta = make(seed)
         root = out / meta["id"]
-        if root.exists():
-            shutil.rmtree(root)
         gz = ("logs", "spans") if meta["id"] == "tt-exception-assurance" else ()
         tenant.write(root, meta, gz)
         written.append(root)

@@ -7,14 +7,14 @@ randomness in one seeded :class:`random.Random` per case (the output must be rep
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from dynatrace_agent.case import CaseWriter
 
 FORMAT = "dynatrace-agent/incident-case@1"
 
@@ -108,21 +108,14 @@ class Tenant:
 
     def write(self, root: Path, meta: dict[str, Any], gz: tuple[str, ...] = ()) -> None:
         """Write ``case.json`` and ``tenant/``; tables named in ``gz`` are gzip-compressed."""
-        tenant = root / "tenant"
-        tenant.mkdir(parents=True, exist_ok=True)
-        (root / "case.json").write_text(json.dumps(meta, indent=2) + "\n")
-        for name, rows in (("entities", self.entities), ("problems", self.problems)):
-            if rows:
-                (tenant / f"{name}.json").write_text(json.dumps(rows, indent=1) + "\n")
-        lines = dict(self.tables)
+        tables: dict[str, list[dict[str, Any]]] = {
+            name: rows for name, rows in (("entities", self.entities), ("problems", self.problems)) if rows
+        }
+        tables.update(self.tables)
         if self.metrics:
-            lines["metrics"] = self.metrics
-        for name, rows in sorted(lines.items()):
-            body = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows).encode()
-            if name in gz:
-                (tenant / f"{name}.jsonl.gz").write_bytes(gzip.compress(body, mtime=0))
-            else:
-                (tenant / f"{name}.jsonl").write_bytes(body)
+            tables["metrics"] = self.metrics
+        writer = CaseWriter(root.parent, compress_above=None, compresslevel=9, array_indent=1, overwrite=True)
+        writer.write_at(root, meta, tables, compress=gz)
 
 
 def problem_id(t: Tenant, start: datetime) -> str:

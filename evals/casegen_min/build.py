@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import math
 import random
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dynatrace_agent.case import CaseWriter
 from evals.casegen_min import ids
 from evals.casegen_min.signals import Effect, Health
 from evals.casegen_min.spec import CaseSpec
@@ -399,29 +398,18 @@ class CaseBuilder:
     # -- the folder ---------------------------------------------------------------------------
 
     def write(self, out: Path) -> Path:
-        folder = out / self.spec.case_id
-        tenant = folder / "tenant"
-        tenant.mkdir(parents=True, exist_ok=True)
-        for old in tenant.iterdir():
-            old.unlink()
         problems = self.problems()
         events, change_id = self.change_events()
         tables: dict[str, list[Record]] = {
-            "entities.json": self.entities(),
-            "problems.json": problems,
-            "metrics.jsonl": self.metrics(),
-            "spans.jsonl": self.spans(),
-            "logs.jsonl": self.logs(),
-            "events.jsonl": events,
+            "entities": self.entities(),
+            "problems": problems,
+            "metrics": self.metrics(),
+            "spans": self.spans(),
+            "logs": self.logs(),
+            "events": events,
         }
-        for file, rows in tables.items():
-            if not rows:
-                continue
-            if file.endswith(".json"):
-                text = json.dumps(rows, indent=1) + "\n"
-            else:
-                text = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows)
-            _write(tenant / file, text, self.spec.gzip and file.endswith(".jsonl"))
+        tables = {name: rows for name, rows in tables.items() if rows}
+        lines = [name for name in tables if name not in ("entities", "problems")]
         problem_id, display = self.problem_ids()
         meta = {
             "format": "dynatrace-agent/incident-case@1",
@@ -443,16 +431,5 @@ class CaseBuilder:
                 "reference": None,
             },
         }
-        (folder / "case.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        return folder
-
-
-def _write(path: Path, text: str, compress: bool) -> None:
-    if compress:
-        with (
-            open(path.with_name(path.name + ".gz"), "wb") as raw,
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as handle,
-        ):
-            handle.write(text.encode("utf-8"))
-    else:
-        path.write_text(text, encoding="utf-8")
+        writer = CaseWriter(out, compress_above=None, compresslevel=9, array_indent=1, overwrite=True)
+        return writer.write(meta, tables, compress=lines if self.spec.gzip else ()).path
