@@ -51,22 +51,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--threshold",
         type=Path,
-        help='a JSON threshold file ({"ac_at_1": 0.8, ...}); exit 1 when a metric falls below it',
+        help='a JSON threshold file ({"ac_at_1": 0.8, ...}, or such objects keyed by case set as in '
+        "evals/thresholds.json); exit 1 when a metric falls below it",
+    )
+    parser.add_argument(
+        "--threshold-set",
+        metavar="NAME",
+        help="the entry of a --threshold file keyed by case set to gate on (e.g. alt)",
     )
     parser.set_defaults(handler=_run)
 
 
-def _threshold(path: Path, harness: Any) -> dict[str, Any]:
-    """The threshold file, read and validated before the run (a bad file fails at once)."""
-    try:
-        threshold = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"cannot read threshold file {path}: {exc}") from exc
-    try:
-        harness.validate_threshold(threshold)
-    except ConfigurationError as exc:
-        raise ConfigurationError(f"threshold file {path}: {exc}") from None
-    return dict(threshold)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -74,7 +69,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.repeat < 1:
         raise ConfigurationError("--repeat must be at least 1")
-    threshold = _threshold(args.threshold, harness) if args.threshold else None
+    if args.threshold_set and not args.threshold:
+        raise ConfigurationError("--threshold-set names an entry of a --threshold file; give --threshold too")
+    # Read and validated before the run, so a bad file fails at once.
+    threshold = harness.read_threshold(args.threshold, args.threshold_set) if args.threshold else None
     try:
         results = asyncio.run(
             harness.run_eval(

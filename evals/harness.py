@@ -386,6 +386,40 @@ def validate_threshold(threshold: Any) -> dict[str, float]:
     return {str(k): float(v) for k, v in threshold.items()}
 
 
+def read_threshold(path: Path, set_name: str | None = None) -> dict[str, float]:
+    """A threshold file's minimums, validated, or ``ConfigurationError`` naming the file and the fix.
+
+    ``evals/thresholds.json`` keeps every public set's floor in one file, keyed by set name, so
+    gates are changed side by side; ``set_name`` picks an entry from a file keyed by set (every
+    value an object). It must be given for such a file and must not be for a single threshold.
+    """
+    from dynatrace_agent.errors import ConfigurationError
+
+    try:
+        loaded: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot read threshold file {path}: {exc}") from exc
+    keyed = isinstance(loaded, dict) and bool(loaded) and all(isinstance(v, dict) for v in loaded.values())
+    if keyed:
+        sets = ", ".join(sorted(loaded))
+        if set_name is None:
+            raise ConfigurationError(
+                f"threshold file {path} holds several sets ({sets}); name one with --threshold-set"
+            )
+        if set_name not in loaded:
+            raise ConfigurationError(f"threshold file {path} has no set {set_name!r}; it holds {sets}")
+        loaded = loaded[set_name]
+    elif set_name is not None:
+        raise ConfigurationError(
+            f"threshold file {path} holds one threshold, not sets; drop --threshold-set {set_name}"
+        )
+    where = f"{path} [{set_name}]" if keyed else str(path)
+    try:
+        return validate_threshold(loaded)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"threshold file {where}: {exc}") from None
+
+
 def check_threshold(results: dict[str, Any], threshold: dict[str, Any]) -> list[str]:
     """Regressions against a recorded threshold (``{"ac_at_1": 0.8, ...}``); empty when none.
 

@@ -14,7 +14,7 @@ import pytest
 
 from dynatrace_agent.cli import main
 from dynatrace_agent.errors import ConfigurationError
-from evals.harness import REQUIRED_GATES, check_threshold, validate_threshold
+from evals.harness import REQUIRED_GATES, check_threshold, read_threshold, validate_threshold
 
 EVALS = Path(__file__).parents[2] / "evals"
 SUMMARY = {
@@ -92,9 +92,18 @@ def test_a_threshold_must_be_an_object(threshold: object) -> None:
         validate_threshold(threshold)
 
 
-@pytest.mark.parametrize("path", sorted(EVALS.glob("threshold*.json")), ids=lambda p: p.name)
-def test_every_shipped_threshold_gates_all_four_metrics(path: Path) -> None:
-    minimums = validate_threshold(json.loads(path.read_text(encoding="utf-8")))
+SHIPPED = json.loads((EVALS / "thresholds.json").read_text(encoding="utf-8"))
+
+
+def test_one_thresholds_file_gates_every_public_set() -> None:
+    assert [p.name for p in EVALS.glob("threshold*.json")] == ["thresholds.json"]
+    case_sets = {"base", "alt", "min", "conv", "five"}  # python -m evals.generators --list
+    assert case_sets | {"nezha", "petshop"} == set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_every_shipped_threshold_gates_all_four_metrics(name: str) -> None:
+    minimums = read_threshold(EVALS / "thresholds.json", name)
     assert set(REQUIRED_GATES) <= set(minimums)
     # Ranking is always gated; a set without change events can only record 0 for their recall.
     assert minimums["ac_at_1"] > 0 and minimums["ac_at_3"] > 0, "a zero minimum gates nothing"
@@ -111,3 +120,42 @@ def test_the_cli_refuses_a_bad_threshold_before_running(
     err = capsys.readouterr().err
     assert f"threshold file {threshold}" in err and "unknown threshold key(s) ac_at3" in err
     assert "Traceback" not in err
+
+
+def test_a_file_of_sets_needs_a_known_set_name(tmp_path: Path) -> None:
+    good = dict.fromkeys(REQUIRED_GATES, 0.5)
+    keyed = tmp_path / "thresholds.json"
+    keyed.write_text(json.dumps({"alt": good, "base": {**good, "ac_at_1": 2}}))
+    assert read_threshold(keyed, "alt") == good
+    with pytest.raises(
+        ConfigurationError, match=r"holds several sets \(alt, base\); name one with --threshold-set"
+    ):
+        read_threshold(keyed)
+    with pytest.raises(ConfigurationError, match="has no set 'nope'; it holds alt, base"):
+        read_threshold(keyed, "nope")
+    with pytest.raises(ConfigurationError, match=r"thresholds.json \[base\]: threshold ac_at_1 must be"):
+        read_threshold(keyed, "base")
+    flat = tmp_path / "one.json"
+    flat.write_text(json.dumps(good))
+    assert read_threshold(flat) == good
+    with pytest.raises(ConfigurationError, match="holds one threshold, not sets; drop --threshold-set alt"):
+        read_threshold(flat, "alt")
+    with pytest.raises(ConfigurationError, match="cannot read threshold file"):
+        read_threshold(tmp_path / "missing.json")
+
+
+def test_the_cli_takes_a_set_from_the_thresholds_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing_cases = tmp_path / "no-cases-here"
+    shipped = str(EVALS / "thresholds.json")
+    assert main(["eval", "--cases", str(missing_cases), "--threshold", shipped]) == 2
+    assert "name one with --threshold-set" in capsys.readouterr().err
+    assert main(["eval", "--cases", str(missing_cases), "--threshold-set", "alt"]) == 2
+    assert "give --threshold too" in capsys.readouterr().err
+    # A valid set passes the up-front check; the run then fails on the missing cases folder.
+    assert (
+        main(["eval", "--cases", str(missing_cases), "--threshold", shipped, "--threshold-set", "alt"]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "threshold" not in err and str(missing_cases) in err and "Traceback" not in err
