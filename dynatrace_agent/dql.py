@@ -25,6 +25,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from dynatrace_agent.errors import InvalidArgumentError
+
 __all__ = [
     "READ_COMMANDS",
     "DQLValueError",
@@ -62,8 +64,12 @@ __all__ = [
 ]
 
 
-class DQLValueError(ValueError):
-    """A value cannot be placed in a DQL query; the message says what is allowed instead."""
+class DQLValueError(InvalidArgumentError):
+    """A value cannot be placed in a DQL query; the message says what is allowed instead.
+
+    Arguments that are wrong for reasons other than DQL raise :class:`InvalidArgumentError`,
+    its parent; catch that to handle both.
+    """
 
 
 # ---------------------------------------------------------------------------------------------

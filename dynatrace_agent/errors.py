@@ -7,6 +7,10 @@ nothing else inspects status codes.
 ```
 DynatraceAgentError                      base of everything raised on purpose
 ├── ConfigurationError                   settings are missing, malformed or contradictory
+│   ├── CaseFormatError                  an incident-case folder breaks the format (case.py)
+│   └── DatasetFormatError               an importer's source dataset is malformed (importers)
+├── InvalidArgumentError                 a caller's argument is not allowed (also a ValueError)
+│   └── DQLValueError                    a value cannot be placed in a DQL query (dql.py)
 ├── DynatraceAPIError                    Dynatrace answered, but not with what was asked
 │   ├── AuthenticationError              401: the token/client is invalid or expired
 │   ├── MissingScopeError                403: a token/OAuth scope is not granted (.scopes)
@@ -20,8 +24,14 @@ DynatraceAgentError                      base of everything raised on purpose
 ├── TransportError                       no HTTP answer at all (DNS, refused, reset, timeout)
 ├── QueryTimeoutError                    a Grail query did not finish within its deadline
 ├── ScanBudgetExceededError              the client's Grail scan budget (GB) is spent
-└── CapabilityUnavailableError           a capability's scope or plane is not available
+├── CapabilityUnavailableError           a capability's scope or plane is not available
+├── StoreUnavailableError                the webhook store cannot read or write now (also a RuntimeError)
+└── RunnerError                          a webhook investigation run failed (webhook/dispatch.py)
 ```
+
+Classes defined next to the code that raises them (``CaseFormatError``, ``DQLValueError``, ...)
+still derive from this tree, so ``except DynatraceAgentError`` catches every failure the package
+raises on purpose.
 
 Messages are written for two audiences: ``str(err)`` is safe to show a user or a model
 (it never contains a secret), and attributes carry the structured detail for code.
@@ -39,6 +49,7 @@ __all__ = [
     "DQLSyntaxError",
     "DynatraceAPIError",
     "DynatraceAgentError",
+    "InvalidArgumentError",
     "MissingScopeError",
     "NotFoundError",
     "QueryResultGoneError",
@@ -46,6 +57,7 @@ __all__ = [
     "RateLimitedError",
     "ScanBudgetExceededError",
     "ServerError",
+    "StoreUnavailableError",
     "TableNotAuthorizedError",
     "TransportError",
 ]
@@ -57,6 +69,13 @@ class DynatraceAgentError(Exception):
 
 class ConfigurationError(DynatraceAgentError):
     """Settings are missing, malformed or contradictory; the message names the field and the fix."""
+
+
+class InvalidArgumentError(DynatraceAgentError, ValueError):
+    """An argument a caller passed is not allowed; the message says what is.
+
+    Also a ``ValueError``, so code written against the standard contract keeps catching it.
+    """
 
 
 class DynatraceAPIError(DynatraceAgentError):
@@ -155,3 +174,7 @@ class CapabilityUnavailableError(DynatraceAgentError):
         super().__init__(message)
         self.capability = capability
         self.scopes = list(scopes)
+
+
+class StoreUnavailableError(DynatraceAgentError, RuntimeError):
+    """The store cannot take writes or reads now (closed, disk full, database down); retry later."""

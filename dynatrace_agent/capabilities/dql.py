@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from dynatrace_agent.capabilities.base import CapabilityResult, Record, check_limit, grail_query, to_models
 from dynatrace_agent.dql import READ_COMMANDS, DQLValueError
+from dynatrace_agent.errors import InvalidArgumentError
 from dynatrace_agent.summarise.dql import summarise_dql
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ async def execute_dql(
     check_limit(max_records, "max_records", 1, 10_000)
     check_limit(max_bytes, "max_bytes", 1_000, 50_000_000)
     if not 0 < scan_limit_gb <= 10_000:
-        raise DQLValueError("scan_limit_gb must be above 0 and at most 10000")
+        raise InvalidArgumentError("scan_limit_gb must be above 0 and at most 10000")
     queries: list[str] = []
     result = await grail_query(
         client,

@@ -23,7 +23,8 @@ from dynatrace_agent.capabilities.selectors import (
     quoted_list,
     selector_value,
 )
-from dynatrace_agent.dql import DQLValueError, entity_id
+from dynatrace_agent.dql import entity_id
+from dynatrace_agent.errors import InvalidArgumentError
 from dynatrace_agent.summarise.entities import summarise_entities
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def build_entity_selector(
     elif type_:
         parts.append(f"type({selector_value(entity_type(type_))})")
     else:
-        raise DQLValueError(
+        raise InvalidArgumentError(
             "give an entity type (SERVICE, HOST, PROCESS_GROUP, APPLICATION, …), a name or ids"
         )
     if name:
@@ -98,11 +99,15 @@ def build_entity_selector(
         parts.append(f'fromRelationships.{relation}(entityId("{target}"))')
     for relationship in related:
         if not isinstance(relationship, Relationship):
-            raise DQLValueError("related criteria must be Relationship(direction, name, selector) values")
+            raise InvalidArgumentError(
+                "related criteria must be Relationship(direction, name, selector) values"
+            )
         parts.append(relationship.criterion())
     selector = ",".join(parts)
     if len(selector) > 2000:
-        raise DQLValueError("the entity selector exceeds Dynatrace's 2000 characters; ask for fewer ids")
+        raise InvalidArgumentError(
+            "the entity selector exceeds Dynatrace's 2000 characters; ask for fewer ids"
+        )
     return selector
 
 
@@ -124,14 +129,14 @@ def runs_on_relationship(type_: str | None, target: str) -> str:
     target_type = target.rsplit("-", 1)[0]
     kind = entity_type(type_) if type_ else None
     if kind is None:
-        raise DQLValueError(
+        raise InvalidArgumentError(
             "runs_on needs an entity type: SERVICE (runsOnHost), PROCESS_GROUP_INSTANCE (isProcessOf) "
             "or PROCESS_GROUP (runsOn)"
         )
     relation = _RUNS_ON.get((kind, target_type))
     if relation is None:
         pairs = ", ".join(f"{a} on {b}" for a, b in _RUNS_ON)
-        raise DQLValueError(f"runs_on cannot link {kind} to {target_type}; supported: {pairs}")
+        raise InvalidArgumentError(f"runs_on cannot link {kind} to {target_type}; supported: {pairs}")
     return relation
 
 

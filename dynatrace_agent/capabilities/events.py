@@ -25,7 +25,6 @@ from dynatrace_agent.capabilities.base import (
 )
 from dynatrace_agent.capabilities.names import display_names
 from dynatrace_agent.dql import (
-    DQLValueError,
     Expr,
     Query,
     entity_field,
@@ -37,6 +36,7 @@ from dynatrace_agent.dql import (
     or_,
     timeframe,
 )
+from dynatrace_agent.errors import InvalidArgumentError
 from dynatrace_agent.summarise._common import safe_timestamp
 from dynatrace_agent.summarise.events import event_entity, summarise_events
 
@@ -95,10 +95,10 @@ async def query_change_events(
     for kind in event_types:
         upper = kind.strip().upper()
         if not upper.replace("_", "").isalnum():
-            raise DQLValueError(f"{kind!r} is not an event type such as CUSTOM_DEPLOYMENT")
+            raise InvalidArgumentError(f"{kind!r} is not an event type such as CUSTOM_DEPLOYMENT")
         types.append(upper)
     if not types and not include_sdlc:
-        raise DQLValueError("ask for at least one event type or include SDLC events")
+        raise InvalidArgumentError("ask for at least one event type or include SDLC events")
     kinds: list[Expr] = []
     if types:
         kinds.append(in_("event.type", types))

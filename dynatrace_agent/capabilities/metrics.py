@@ -32,6 +32,7 @@ from dynatrace_agent.dql import (
     metric_key,
     timeframe,
 )
+from dynatrace_agent.errors import InvalidArgumentError
 from dynatrace_agent.summarise.metrics import summarise_metrics
 from dynatrace_agent.values import as_float
 
@@ -134,7 +135,7 @@ async def query_metrics(
     """
     check_limit(max_series, "max_series", 1, 5000)
     if not metric_keys or len(metric_keys) > 5:
-        raise DQLValueError("give 1 to 5 metric keys, e.g. dt.host.cpu.usage")
+        raise InvalidArgumentError("give 1 to 5 metric keys, e.g. dt.host.cpu.usage")
     keys = [grail_metric_key(k) for k in metric_keys]
     dims = [identifier(d) for d in by]
     for raw_id in entity_ids:

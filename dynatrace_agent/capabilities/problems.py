@@ -12,7 +12,7 @@ from dynatrace_agent.capabilities.selectors import (
     quoted_list,
     selector_value,
 )
-from dynatrace_agent.dql import DQLValueError
+from dynatrace_agent.errors import InvalidArgumentError
 from dynatrace_agent.models import IMPACT_LEVELS, SEVERITY_LEVELS, Problem, parse_problem_ref
 from dynatrace_agent.summarise.problems import summarise_problem, summarise_problems
 
@@ -29,7 +29,7 @@ def _levels(values: Sequence[str], allowed: Sequence[str], what: str) -> list[st
     for value in values:
         upper = value.strip().upper()
         if upper not in allowed:
-            raise DQLValueError(f"{value!r} is not a problem {what}; use one of {', '.join(allowed)}")
+            raise InvalidArgumentError(f"{value!r} is not a problem {what}; use one of {', '.join(allowed)}")
         out.append(upper)
     return out
 
@@ -47,7 +47,7 @@ def build_problem_selector(
     parts: list[str] = []
     if status is not None:
         if status not in ("open", "closed"):
-            raise DQLValueError("status must be 'open' or 'closed'")
+            raise InvalidArgumentError("status must be 'open' or 'closed'")
         parts.append(f'status("{status}")')
     if severity:
         parts.append(f"severityLevel({quoted_list(_levels(severity, SEVERITY_LEVELS, 'severity'))})")
@@ -59,7 +59,9 @@ def build_problem_selector(
         parts.append(f"entityTags({quoted_list(list(tags))})")
     if text:
         if len(text) > 30:
-            raise DQLValueError("problem text search is limited to 30 characters by Dynatrace; shorten it")
+            raise InvalidArgumentError(
+                "problem text search is limited to 30 characters by Dynatrace; shorten it"
+            )
         parts.append(f"text({selector_value(text)})")
     return ",".join(parts) or None
 

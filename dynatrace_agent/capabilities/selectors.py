@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from dynatrace_agent.dql import DQLValueError, entity_id
+from dynatrace_agent.dql import entity_id
+from dynatrace_agent.errors import InvalidArgumentError
 from dynatrace_agent.models.enums import IMPACT_LEVELS, SEVERITY_LEVELS
 
 __all__ = [
@@ -37,11 +38,11 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[
 def selector_value(value: str, *, max_chars: int = 200) -> str:
     """A quoted selector value with ``~`` and ``"`` escaped; control characters are rejected."""
     if not isinstance(value, str) or not value.strip():
-        raise DQLValueError("a selector value must be non-empty text")
+        raise InvalidArgumentError("a selector value must be non-empty text")
     if len(value) > max_chars:
-        raise DQLValueError(f"selector values are limited to {max_chars} characters")
+        raise InvalidArgumentError(f"selector values are limited to {max_chars} characters")
     if any(unicodedata.category(ch) in {"Cc", "Zl", "Zp"} for ch in value):
-        raise DQLValueError("selector values must not contain line breaks or control characters")
+        raise InvalidArgumentError("selector values must not contain line breaks or control characters")
     return '"' + value.replace("~", "~~").replace('"', '~"') + '"'
 
 
@@ -49,7 +50,7 @@ def entity_type(value: str) -> str:
     """An entity type such as ``SERVICE`` or ``PROCESS_GROUP_INSTANCE`` (upper-cased)."""
     candidate = value.strip().upper() if isinstance(value, str) else ""
     if not _TYPE.match(candidate):
-        raise DQLValueError(
+        raise InvalidArgumentError(
             f"{value!r} is not an entity type; use e.g. SERVICE, HOST, PROCESS_GROUP, APPLICATION"
         )
     return candidate
@@ -65,7 +66,7 @@ def classic_time(value: str) -> str:
         return f"now-{relative.group(1)}{relative.group(2)}"
     if _ISO.match(text) or re.fullmatch(r"\d{10,14}", text):
         return text
-    raise DQLValueError(f"{value!r} is not a time; use now-2h, -30m, now-7d or an ISO timestamp")
+    raise InvalidArgumentError(f"{value!r} is not a time; use now-2h, -30m, now-7d or an ISO timestamp")
 
 
 def quoted_list(values: Sequence[str]) -> str:
@@ -82,7 +83,7 @@ def relationship_name(value: str) -> str:
     """A Smartscape relationship such as ``calls``, ``runsOn`` or ``isNodeOf`` (checked, as given)."""
     candidate = value.strip() if isinstance(value, str) else ""
     if not _RELATION.match(candidate):
-        raise DQLValueError(
+        raise InvalidArgumentError(
             f"{value!r} is not a relationship name; use e.g. calls, runsOn, runsOnHost, isNodeOf"
         )
     return candidate
@@ -95,7 +96,7 @@ def check_selector(text: str) -> str:
     that criterion early and smuggling in criteria of its own.
     """
     if not isinstance(text, str) or not text.strip():
-        raise DQLValueError("a nested selector must be non-empty text")
+        raise InvalidArgumentError("a nested selector must be non-empty text")
     depth, quoted, i = 0, False, 0
     while i < len(text):
         char = text[i]
@@ -111,10 +112,12 @@ def check_selector(text: str) -> str:
         elif char == ")":
             depth -= 1
             if depth < 0:
-                raise DQLValueError(f"the nested selector {text!r} closes a parenthesis it never opened")
+                raise InvalidArgumentError(
+                    f"the nested selector {text!r} closes a parenthesis it never opened"
+                )
         i += 1
     if quoted or depth:
-        raise DQLValueError(f"the nested selector {text!r} leaves a quote or parenthesis open")
+        raise InvalidArgumentError(f"the nested selector {text!r} leaves a quote or parenthesis open")
     return text
 
 
@@ -134,7 +137,9 @@ class Relationship:
 
     def __post_init__(self) -> None:
         if self.direction not in ("from", "to"):
-            raise DQLValueError(f"relationship direction must be 'from' or 'to', not {self.direction!r}")
+            raise InvalidArgumentError(
+                f"relationship direction must be 'from' or 'to', not {self.direction!r}"
+            )
         relationship_name(self.name)
         check_selector(self.selector)
 

@@ -29,7 +29,6 @@ from dynatrace_agent.capabilities.filters import LOOKS_LIKE_ID as _LOOKS_LIKE_ID
 from dynatrace_agent.capabilities.filters import named_condition
 from dynatrace_agent.capabilities.names import display_names
 from dynatrace_agent.dql import (
-    DQLValueError,
     Expr,
     Query,
     eq,
@@ -42,6 +41,7 @@ from dynatrace_agent.dql import (
     uid_eq,
     uid_in,
 )
+from dynatrace_agent.errors import InvalidArgumentError
 from dynatrace_agent.summarise.traces import summarise_traces
 from dynatrace_agent.values import as_float, as_int
 
@@ -85,7 +85,7 @@ def trace_id(value: str) -> str:
     """A trace id (hex, 8-32 characters; Grail compares it as a uid)."""
     text = value.strip() if isinstance(value, str) else ""
     if not _TRACE_ID.match(text):
-        raise DQLValueError(f"{value!r} is not a trace id; trace ids are 32 hex characters")
+        raise InvalidArgumentError(f"{value!r} is not a trace id; trace ids are 32 hex characters")
     return text.lower()
 
 
@@ -109,7 +109,7 @@ def span_conditions(
         conditions.append(is_true("request.is_failed"))
     if min_duration_ms is not None:
         if not 0 <= min_duration_ms <= 86_400_000:
-            raise DQLValueError("min_duration_ms must be between 0 and 86400000 (one day)")
+            raise InvalidArgumentError("min_duration_ms must be between 0 and 86400000 (one day)")
         conditions.append(gte("duration", Expr(f"{int(min_duration_ms * 1000)}us")))
     if trace:
         conditions.append(uid_eq("trace.id", trace_id(trace)))

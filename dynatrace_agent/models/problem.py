@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from dynatrace_agent.dql import DQLValueError
+from dynatrace_agent.errors import InvalidArgumentError
 from dynatrace_agent.models.record import Int, Record, Text
 
 __all__ = [
@@ -41,10 +41,10 @@ _LOOSE_DISPLAY_ID = re.compile(r"^(?:P-)?(\d{1,20})$", re.IGNORECASE)
 
 
 def parse_problem_ref(value: object) -> str:
-    """The reference, stripped; ``DQLValueError`` (a ``ValueError``) when it cannot name a problem."""
+    """The reference, stripped; ``InvalidArgumentError`` (a ``ValueError``) when it names no problem."""
     ref = value.strip() if isinstance(value, str) else ""
     if not _PROBLEM_REF.match(ref):
-        raise DQLValueError(
+        raise InvalidArgumentError(
             f"{value!r} is not a problem reference; use a display id like P-240101 or a problemId"
         )
     return ref

@@ -18,6 +18,7 @@ from dynatrace_agent.errors import (
     CapabilityUnavailableError,
     DQLSyntaxError,
     DynatraceAgentError,
+    InvalidArgumentError,
     MissingScopeError,
     NotFoundError,
     QueryResultGoneError,
@@ -89,6 +90,8 @@ def explain(exc: BaseException, *, tool: str) -> str:
     if isinstance(exc, BadRequestError):
         # The error map's message already names what to fix in the request.
         return f"Dynatrace refused the request: {detail}. Change the arguments accordingly and call again."
+    if isinstance(exc, InvalidArgumentError):  # before its parent: say what to correct
+        return f"Invalid argument for {tool}: {detail}. Correct it and call again."
     if isinstance(exc, DynatraceAgentError):
         return f"{tool} failed: {detail}."
     if isinstance(exc, ValueError):

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, Protocol
 
+from dynatrace_agent.errors import StoreUnavailableError
 from dynatrace_agent.webhook.payloads import Notification
 from dynatrace_agent.webhook.safety import MAX_DEPTH, displayable
 
@@ -32,10 +33,6 @@ __all__ = [
 
 IngestResult = Literal["created", "updated", "duplicate"]
 InvestigationStatus = Literal["queued", "running", "done", "failed", "cancelled"]
-
-
-class StoreUnavailableError(RuntimeError):
-    """The store cannot take writes or reads now (closed, disk full, database down); retry later."""
 
 
 def alert_id_for(integration: str, problem_ref: str) -> str:

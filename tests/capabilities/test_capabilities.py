@@ -14,6 +14,7 @@ from dynatrace_agent.capabilities.problems import build_problem_selector
 from dynatrace_agent.capabilities.selectors import classic_time, selector_value
 from dynatrace_agent.client import CAPABILITY_SCOPES
 from dynatrace_agent.dql import DQLValueError
+from dynatrace_agent.errors import InvalidArgumentError
 from dynatrace_agent.summarise import count_tokens
 from tests.capabilities.conftest import FakeClient
 
@@ -33,7 +34,7 @@ def _skeleton(query: str) -> str:
 def test_selector_values_escape_quotes_and_tildes() -> None:
     assert selector_value('a"),type("HOST') == '"a~"),type(~"HOST"'
     assert selector_value("x~y") == '"x~~y"'
-    with pytest.raises(DQLValueError):
+    with pytest.raises(InvalidArgumentError):
         selector_value("a\nb")
 
 
@@ -50,9 +51,9 @@ def test_problem_selector() -> None:
         'status("open"),severityLevel("ERROR"),impactLevel("SERVICES"),'
         f'affectedEntities("{CHECKOUT}"),entityTags("team:x"),text("timeout")'
     )
-    with pytest.raises(DQLValueError, match="severity"):
+    with pytest.raises(InvalidArgumentError, match="severity"):
         build_problem_selector(severity=['ERROR")'])
-    with pytest.raises(DQLValueError, match="30 characters"):
+    with pytest.raises(InvalidArgumentError, match="30 characters"):
         build_problem_selector(text="x" * 31)
 
 
@@ -65,16 +66,16 @@ def test_entity_selector() -> None:
     assert build_entity_selector(type_="PROCESS_GROUP", called_by=CHECKOUT).endswith(
         f'toRelationships.calls(entityId("{CHECKOUT}"))'
     )
-    with pytest.raises(DQLValueError, match="entity type"):
+    with pytest.raises(InvalidArgumentError, match="entity type"):
         build_entity_selector(name="x")
-    with pytest.raises(DQLValueError):
+    with pytest.raises(InvalidArgumentError):
         build_entity_selector(type_='SERVICE"),x(')
 
 
 def test_classic_time() -> None:
     assert classic_time("-30m") == "now-30m"
     assert classic_time("now-7d") == "now-7d"
-    with pytest.raises(DQLValueError):
+    with pytest.raises(InvalidArgumentError):
         classic_time("now-2h&problemSelector=x")
 
 
@@ -97,7 +98,7 @@ async def test_get_problem_validates_reference(client: Any) -> None:
     client.environment.problems = [{"problemId": "-1_2V2", "displayId": "P-1", "title": "t"}]
     result = await caps.get_problem(client, "P-1")
     assert "problemdetail;pid=-1_2V2" in result.summary()
-    with pytest.raises(DQLValueError):
+    with pytest.raises(InvalidArgumentError):
         await caps.get_problem(client, "P-1/../../x")
 
 
@@ -240,7 +241,7 @@ async def test_query_spans_fetches_failing_traces(client: Any) -> None:
     assert result.aggregates["overall"]["p90_ms"] == 9.0
     text = result.summary()
     assert text.startswith("100 spans") and f"{CHECKOUT}: 1 traces" in text
-    with pytest.raises(DQLValueError, match="trace id"):
+    with pytest.raises(InvalidArgumentError, match="trace id"):
         await caps.query_spans(client, trace_id='abc" | fetch logs')
 
 

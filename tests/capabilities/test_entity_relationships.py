@@ -13,7 +13,7 @@ from dynatrace_agent.capabilities.entities import Relationship, build_entity_sel
 from dynatrace_agent.capabilities.selectors import check_selector, relationship_name
 from dynatrace_agent.case import demo_case_path, load_case
 from dynatrace_agent.client import DynatraceClient
-from dynatrace_agent.dql import DQLValueError
+from dynatrace_agent.errors import InvalidArgumentError
 from dynatrace_agent.simulator import simulator_settings, simulator_transport
 
 A = "SERVICE-0000000000000A0A"
@@ -42,18 +42,18 @@ def test_nested_relationship_selector() -> None:
     ['type("HOST")),type("SERVICE"', 'type("HOST"', 'entityId("x)', "", '")('],
 )
 def test_nested_selector_cannot_break_out(nested: str) -> None:
-    with pytest.raises(DQLValueError):
+    with pytest.raises(InvalidArgumentError):
         Relationship("to", "calls", nested)
 
 
 def test_relationship_names_and_directions_are_checked() -> None:
     assert relationship_name("runsOnHost") == "runsOnHost"
     for bad in ("calls(x)", "Calls", "runs on", ""):
-        with pytest.raises(DQLValueError, match="relationship name"):
+        with pytest.raises(InvalidArgumentError, match="relationship name"):
             Relationship("to", bad, 'type("HOST")')
-    with pytest.raises(DQLValueError, match="direction"):
+    with pytest.raises(InvalidArgumentError, match="direction"):
         Relationship("sideways", "calls", 'type("HOST")')  # type: ignore[arg-type]
-    with pytest.raises(DQLValueError, match="Relationship"):
+    with pytest.raises(InvalidArgumentError, match="Relationship"):
         build_entity_selector(type_="SERVICE", related=['toRelationships.calls(type("X"))'])  # type: ignore[list-item]
     # Escaped quotes and parentheses inside values are part of the value.
     assert check_selector('entityName.equals("a~")(")') == 'entityName.equals("a~")(")'
@@ -117,9 +117,9 @@ def test_runs_on_uses_the_real_relationship_per_type() -> None:
     assert "fromRelationships.runsOn(" in build_entity_selector(type_="PROCESS_GROUP", runs_on=host)
     pg = "PROCESS_GROUP-00000000000000AA"
     assert "fromRelationships.runsOn(" in build_entity_selector(type_="SERVICE", runs_on=pg)
-    with pytest.raises(DQLValueError, match="needs an entity type"):
+    with pytest.raises(InvalidArgumentError, match="needs an entity type"):
         build_entity_selector(ids=[A], runs_on=host)
-    with pytest.raises(DQLValueError, match="cannot link HOST to HOST"):
+    with pytest.raises(InvalidArgumentError, match="cannot link HOST to HOST"):
         build_entity_selector(type_="HOST", runs_on=host)
 
 

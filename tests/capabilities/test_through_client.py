@@ -19,8 +19,7 @@ import pytest
 from dynatrace_agent import capabilities as caps
 from dynatrace_agent.case import IncidentCase, load_case
 from dynatrace_agent.client import DynatraceClient, RetryPolicy
-from dynatrace_agent.dql import DQLValueError
-from dynatrace_agent.errors import MissingScopeError, NotFoundError
+from dynatrace_agent.errors import InvalidArgumentError, MissingScopeError, NotFoundError
 from dynatrace_agent.simulator import SimulatorOptions, simulator_settings, simulator_transport
 from dynatrace_agent.simulator.options import ALL_OAUTH_SCOPES, ALL_TOKEN_SCOPES
 
@@ -93,7 +92,7 @@ async def test_an_unknown_problem_is_a_clear_not_found() -> None:
 async def test_a_malformed_problem_reference_is_refused_before_any_request() -> None:
     client, sent = _client()
     async with client:
-        with pytest.raises(DQLValueError, match="not a problem reference"):
+        with pytest.raises(InvalidArgumentError, match="not a problem reference"):
             await caps.get_problem(client, "P-1/../../x")
     assert sent.requests == []
 
@@ -220,7 +219,7 @@ async def test_a_running_grail_query_is_polled_until_it_succeeds() -> None:
     client.grail._request_timeout_ms = 50  # answer RUNNING quickly so the poll loop shows
     async with client:
         result = await caps.execute_dql(
-            client, "fetch logs | filter loglevel == \"ERROR\" | summarize n = count()"
+            client, 'fetch logs | filter loglevel == "ERROR" | summarize n = count()'
         )
     assert result.raw == [{"n": "15"}]
     polls = sent.to("/query:poll")

@@ -12,7 +12,7 @@ from dynatrace_agent.analysis.signals import problem_info
 from dynatrace_agent.capabilities import Problem as CapabilityProblem
 from dynatrace_agent.capabilities.base import to_models
 from dynatrace_agent.capabilities.problems import build_problem_selector
-from dynatrace_agent.dql import DQLValueError
+from dynatrace_agent.errors import InvalidArgumentError
 from dynatrace_agent.mcp.investigate import InvestigateArgs
 from dynatrace_agent.models import (
     IMPACT_LEVELS,
@@ -38,7 +38,9 @@ def test_a_display_id_or_problem_id_is_accepted_and_stripped(ref: str) -> None:
 
 @pytest.mark.parametrize("ref", [*BAD_REFS, None, 42])
 def test_anything_else_is_refused_with_the_same_message_everywhere(ref: Any) -> None:
-    with pytest.raises(DQLValueError, match="is not a problem reference; use a display id like P-240101"):
+    with pytest.raises(
+        InvalidArgumentError, match="is not a problem reference; use a display id like P-240101"
+    ):
         parse_problem_ref(ref)
 
 
@@ -122,7 +124,7 @@ def test_every_layer_offers_exactly_the_one_list_of_levels() -> None:
     assert selector is not None
     check = compile_problem_selector(selector)  # the simulator accepts every level the client sends
     assert check({"severityLevel": "ERROR", "impactLevel": "SERVICES"})
-    with pytest.raises(DQLValueError, match="not a problem severity"):
+    with pytest.raises(InvalidArgumentError, match="not a problem severity"):
         build_problem_selector(severity=["SEVERE"])
 
 
@@ -131,7 +133,7 @@ async def test_the_client_refuses_a_malformed_reference_before_any_request() -> 
 
     client, sent = _client()
     async with client:
-        with pytest.raises(DQLValueError, match="not a problem reference"):
+        with pytest.raises(InvalidArgumentError, match="not a problem reference"):
             await client.environment.get_problem('P-1"),status("open')
         found = await client.environment.get_problem(" p-250304 ")
     assert found["displayId"] == "P-250304"
