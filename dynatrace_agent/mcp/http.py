@@ -79,6 +79,7 @@ class BearerAuth:
         return "BearerAuth(token=**********)"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 401 unless the request carries the token (compared in constant time)."""
         if scope["type"] == "http":
             given = dict(scope.get("headers") or []).get(b"authorization", b"")
             if not hmac.compare_digest(given, self._expected):

@@ -53,6 +53,7 @@ class ResourceStore:
 
     @staticmethod
     def report_uri(problem: str) -> str:
+        """The resource URI of ``problem``'s report (the problem quoted, so any id is safe)."""
         return REPORT_PREFIX + quote(problem, safe="")
 
     def add_report(self, problem: str, markdown: str) -> str:
@@ -64,6 +65,7 @@ class ResourceStore:
         return self.report_uri(problem)
 
     def list(self) -> list[Resource]:
+        """Every resource a client may read: the kept reports, then the case files offered."""
         found = [
             Resource(self.report_uri(p), f"report {p}", f"Investigation report of {p}", "text/markdown")
             for p in self._reports

@@ -150,6 +150,7 @@ class DynatraceMcpServer:
     # ---- resources ---------------------------------------------------------------------
 
     def resource_list(self) -> list[types.Resource]:
+        """The resources in the SDK's types, for ``resources/list``."""
         return [
             types.Resource(
                 uri=AnyUrl(item.uri), name=item.name, description=item.description, mimeType=item.mime_type
@@ -158,6 +159,7 @@ class DynatraceMcpServer:
         ]
 
     def read_resource(self, uri: str) -> list[ReadResourceContents]:
+        """One resource's text for ``resources/read``; an unknown URI raises ``NotFoundError``."""
         text, mime = self.resources.read(uri)
         return [ReadResourceContents(content=text, mime_type=mime)]
 

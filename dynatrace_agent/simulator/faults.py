@@ -28,6 +28,7 @@ class FaultMiddleware:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Delay, throttle or fail an HTTP request as the options say; pass anything else through."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -125,6 +125,7 @@ class Section:
 
     @property
     def available(self) -> int:
+        """How many items exist: the reported total when larger than the list given."""
         return max(self.total or 0, len(self.items))
 
 
@@ -132,13 +133,24 @@ class GrailFacts(Protocol):
     """What the fitter needs from a Grail ``QueryResult`` (the client's class satisfies this)."""
 
     @property
-    def scanned_bytes(self) -> int: ...
+    def scanned_bytes(self) -> int:
+        """Bytes Grail scanned for the query."""
+        ...
+
     @property
-    def scanned_records(self) -> int: ...
+    def scanned_records(self) -> int:
+        """Records Grail scanned for the query."""
+        ...
+
     @property
-    def sampled(self) -> bool: ...
+    def sampled(self) -> bool:
+        """Whether Grail sampled the records (results are then estimates)."""
+        ...
+
     @property
-    def record_limit_reached(self) -> bool: ...
+    def record_limit_reached(self) -> bool:
+        """Whether the result was cut at the query's record limit."""
+        ...
 
 
 def _size(scanned: float) -> str:

@@ -50,6 +50,7 @@ class ChangePoint:
 
     @property
     def relative(self) -> float:
+        """The change as a share of the level before (against 1 when that level is 0)."""
         base = abs(self.before) if self.before else 1.0
         return (self.after - self.before) / base
 

@@ -58,6 +58,7 @@ class EnvironmentHandle:
 
     @property
     def name(self) -> str:
+        """The environment's name, as tools accept it in their ``environment`` argument."""
         return self.settings.name
 
     def client(self) -> DynatraceClient:

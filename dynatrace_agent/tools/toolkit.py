@@ -62,6 +62,7 @@ class DynatraceToolkit(BaseToolkit):
         return value
 
     def model_post_init(self, context: Any, /) -> None:
+        """Refuse a toolkit without environments or a default outside them; note each one's availability."""
         if not self.environments:
             raise ConfigurationError("a DynatraceToolkit needs at least one environment")
         if self.default_environment not in self.environments:

@@ -50,6 +50,7 @@ class DplPattern:
     json_field: str | None = None
 
     def fields(self) -> list[str]:
+        """The field names the pattern exports, in pattern order."""
         return [self.json_field] if self.json_field else [name for name, _, _ in self.exports]
 
     def apply(self, value: object) -> dict[str, Any]:
