@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dynatrace_agent.errors import ConfigurationError
+from dynatrace_agent.errors import ConfigurationError, InvalidArgumentError
 from dynatrace_agent.models.enums import CATEGORIES
 from dynatrace_agent.values import parse_timestamp
 
@@ -433,7 +433,7 @@ class CaseWriter:
         overwrite: bool = False,
     ) -> None:
         if not 1 <= compresslevel <= 9:
-            raise ValueError(f"compresslevel must be 1-9 (gzip's levels), got {compresslevel}")
+            raise InvalidArgumentError(f"compresslevel must be 1-9 (gzip's levels), got {compresslevel}")
         self.out_dir = Path(out_dir)
         self.compress_above = compress_above
         self.compress_above_bytes = compress_above_bytes

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dynatrace_agent.errors import InvalidArgumentError
+
 __all__ = ["DEFAULT_FIELDS", "DEFAULT_RULES", "RedactionRule", "Redactor", "parse_rule"]
 
 
@@ -65,15 +67,17 @@ def parse_rule(text: str) -> RedactionRule | str:
     if text.startswith("field:"):
         name = text[len("field:") :].strip()
         if not name:
-            raise ValueError("--redact field: needs a field name, e.g. field:customer.id")
+            raise InvalidArgumentError("--redact field: needs a field name, e.g. field:customer.id")
         return name
     name, sep, pattern = text.partition("=")
     if not sep or not name.strip() or not pattern:
-        raise ValueError(f"--redact {text!r} is neither field:NAME nor NAME=REGEX (e.g. order=ORD-[0-9]+)")
+        raise InvalidArgumentError(
+            f"--redact {text!r} is neither field:NAME nor NAME=REGEX (e.g. order=ORD-[0-9]+)"
+        )
     try:
         return RedactionRule(name.strip(), re.compile(pattern))
     except re.error as exc:
-        raise ValueError(f"--redact {name.strip()}: invalid regular expression: {exc}") from None
+        raise InvalidArgumentError(f"--redact {name.strip()}: invalid regular expression: {exc}") from None
 
 
 @dataclass

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from dynatrace_agent.client.scopes import CAPABILITY_SCOPES
 from dynatrace_agent.dql import Query
+from dynatrace_agent.errors import InvalidArgumentError
 from dynatrace_agent.models.record import Float, Int, Record, Text
 from dynatrace_agent.summarise.budget import DEFAULT_BUDGET, check_budget, grail_facts_line
 
@@ -163,5 +164,5 @@ async def fetch_records(
 def check_limit(value: int, name: str, low: int, high: int) -> int:
     """Validate a record limit argument; the message names the allowed range."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+        raise InvalidArgumentError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
     return value

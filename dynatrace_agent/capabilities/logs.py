@@ -30,7 +30,7 @@ from dynatrace_agent.capabilities.base import (
 from dynatrace_agent.capabilities.entities import build_entity_selector
 from dynatrace_agent.capabilities.filters import LOOKS_LIKE_ID, entities_condition, named_condition
 from dynatrace_agent.dql import Expr, Query, contains, entity_id, func, in_, or_, timeframe
-from dynatrace_agent.errors import DynatraceAgentError
+from dynatrace_agent.errors import DynatraceAgentError, InvalidArgumentError
 from dynatrace_agent.summarise.logs import ERROR_LEVELS, summarise_logs
 from dynatrace_agent.values import as_int
 
@@ -121,7 +121,7 @@ def log_conditions(
         for level in levels:
             upper = level.strip().upper()
             if upper not in LEVELS:
-                raise ValueError(f"{level!r} is not a log level; use one of {', '.join(LEVELS)}")
+                raise InvalidArgumentError(f"{level!r} is not a log level; use one of {', '.join(LEVELS)}")
             wanted.append(upper)
         conditions.append(in_("loglevel", wanted))
     if text:

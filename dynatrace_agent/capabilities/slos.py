@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from dynatrace_agent.capabilities.base import CapabilityResult, Record, Text, check_limit, to_models
-from dynatrace_agent.errors import DynatraceAgentError
+from dynatrace_agent.errors import DynatraceAgentError, InvalidArgumentError
 from dynatrace_agent.summarise.slos import summarise_slos
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class Slo(Record):
 def _name_filter(text: str) -> str:
     """``name contains '…'`` with quotes and control characters refused."""
     if not text.strip() or len(text) > 100 or any(ch in text for ch in "'\"\\\n\r\t"):
-        raise ValueError(
+        raise InvalidArgumentError(
             "the SLO name filter must be 1-100 characters without quotes, backslashes or line breaks"
         )
     return f"name~'{text.strip()}'"

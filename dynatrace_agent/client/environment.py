@@ -14,7 +14,7 @@ from urllib.parse import quote
 from dynatrace_agent.client.auth import ApiTokenAuth
 from dynatrace_agent.client.errormap import Operation, json_object
 from dynatrace_agent.client.http import HttpCore
-from dynatrace_agent.errors import NotFoundError
+from dynatrace_agent.errors import InvalidArgumentError, NotFoundError
 from dynatrace_agent.models.problem import DISPLAY_ID, is_display_id, parse_problem_ref
 from dynatrace_agent.settings import EnvironmentSettings
 
@@ -36,7 +36,7 @@ def _fields(fields: Sequence[str]) -> str | None:
 
 def _page_size(page_size: int, max_items: int) -> int:
     if page_size < 1 or max_items < 1:
-        raise ValueError("page_size and max_items must be at least 1")
+        raise InvalidArgumentError("page_size and max_items must be at least 1")
     return min(page_size, max_items, MAX_PAGE_SIZE)
 
 
@@ -161,7 +161,9 @@ class EnvironmentAPI:
     ) -> AsyncIterator[dict[str, Any]]:
         """Monitored entities matching ``entity_selector`` (``GET /entities``)."""
         if not entity_selector.strip():
-            raise ValueError('entity_selector is required, e.g. type("SERVICE") or entityId("SERVICE-…")')
+            raise InvalidArgumentError(
+                'entity_selector is required, e.g. type("SERVICE") or entityId("SERVICE-…")'
+            )
         params: Params = {"entitySelector": entity_selector, "pageSize": _page_size(page_size, max_items)}
         optional = {"from": from_, "to": to, "fields": _fields(fields)}
         params.update({k: v for k, v in optional.items() if v})
@@ -188,7 +190,9 @@ class EnvironmentAPI:
         """Settings objects of the given schemas (``GET /settings/objects``), values included."""
         schemas = [s.strip() for s in schema_ids if s.strip()]
         if not schemas:
-            raise ValueError("schema_ids must name at least one schema, e.g. builtin:alerting.profile")
+            raise InvalidArgumentError(
+                "schema_ids must name at least one schema, e.g. builtin:alerting.profile"
+            )
         params: Params = {
             "schemaIds": ",".join(schemas),
             "fields": SETTINGS_FIELDS,

@@ -24,6 +24,7 @@ from dynatrace_agent.errors import (
     CapabilityUnavailableError,
     DynatraceAgentError,
     DynatraceAPIError,
+    InvalidArgumentError,
     QueryResultGoneError,
     QueryTimeoutError,
     ScanBudgetExceededError,
@@ -189,7 +190,7 @@ class GrailAPI:
     ) -> QueryResult:
         """Run DQL and return its result; cancel it and raise QueryTimeoutError at the deadline."""
         if not dql.strip():
-            raise ValueError("dql must not be empty")
+            raise InvalidArgumentError("dql must not be empty")
         auth, base = self._auth(scopes)
         remaining_gb = self.scan_budget_remaining_gb
         if remaining_gb is not None and remaining_gb <= 0:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import httpx
 
 from dynatrace_agent.client.errormap import Operation, error_for_response, retry_after_seconds
-from dynatrace_agent.errors import DynatraceAPIError, TransportError
+from dynatrace_agent.errors import DynatraceAPIError, InvalidArgumentError, TransportError
 
 __all__ = ["DEFAULT_TIMEOUT", "HttpCore", "RequestAuth", "RetryPolicy"]
 
@@ -96,7 +96,7 @@ class HttpCore:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_concurrency < 1:
-            raise ValueError("max_concurrency must be at least 1")
+            raise InvalidArgumentError("max_concurrency must be at least 1")
         self._client = client
         self.environment = environment
         self.retry = retry or RetryPolicy()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dynatrace_agent.case import CaseWriter, IncidentCase, load_case
+from dynatrace_agent.errors import InvalidArgumentError
 from dynatrace_agent.values import parse_timestamp
 
 __all__ = ["generate_case"]
@@ -35,7 +36,7 @@ def generate_case(
     case = load_case(src)
     target = Path(out)
     if target.resolve() == case.path.resolve():
-        raise ValueError("--out must differ from --case; the generator never overwrites its source")
+        raise InvalidArgumentError("--out must differ from --case; the generator never overwrites its source")
     rng = random.Random(seed)
     tenant = case.tenant_tables()
     if logs is not None:

@@ -17,6 +17,8 @@ from typing import Protocol
 
 import tiktoken
 
+from dynatrace_agent.errors import InvalidArgumentError
+
 __all__ = [
     "DEFAULT_BUDGET",
     "MAX_BUDGET",
@@ -65,9 +67,11 @@ def count_tokens(text: str) -> int:
 
 
 def check_budget(budget: int, *, low: int = MIN_BUDGET, high: int = MAX_BUDGET) -> int:
-    """Validate a caller's budget; raises ``ValueError`` naming the allowed range."""
+    """Validate a caller's budget; raises ``InvalidArgumentError`` naming the allowed range."""
     if isinstance(budget, bool) or not isinstance(budget, int) or not low <= budget <= high:
-        raise ValueError(f"token budget must be a whole number from {low} to {high}, got {budget!r}")
+        raise InvalidArgumentError(
+            f"token budget must be a whole number from {low} to {high}, got {budget!r}"
+        )
     return budget
 
 
