@@ -12,7 +12,6 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from dynatrace_agent.commands.registry import CommandRegistry
 from dynatrace_agent.errors import ConfigurationError
