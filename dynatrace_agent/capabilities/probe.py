@@ -47,6 +47,7 @@ class DeepCheck:
         return self.error is None and self.records > 0 and not self.missing and not self.empty
 
     def to_dict(self) -> dict[str, Any]:
+        """The probe result as JSON-ready data (for the ``tools`` command and the MCP server)."""
         return {
             "capability": self.capability,
             "query": self.query,

@@ -34,6 +34,7 @@ __all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
+    """Add the ``serve`` command."""
     parser = subparsers.add_parser(
         "serve",
         help="receive Dynatrace problem notifications, investigate them, show the Alerts page",

@@ -48,6 +48,7 @@ class Progress:
         self.quiet = quiet
 
     def step(self, message: str) -> None:
+        """Count one step done and, unless quiet, print it as ``[done/total] message``."""
         self.done += 1
         if not self.quiet:
             print(f"[{self.done}/{self.total}] {message}", file=self.stream, flush=True)

@@ -96,14 +96,17 @@ class Fault:
 
     @property
     def service(self) -> str:
+        """The workload of the faulty pod."""
         return service_of_pod(self.pod)
 
     @property
     def system(self) -> str:
+        """``tt`` for Train-Ticket services (``ts-…``), ``ob`` for Online Boutique."""
         return "tt" if self.service.startswith("ts-") else "ob"
 
     @property
     def case_id(self) -> str:
+        """The case folder name: system and injection time (UTC)."""
         return f"nezha-{self.system}-{self.time:%Y-%m-%d-%H%M}"
 
 

@@ -45,6 +45,7 @@ class Issue:
 
     @property
     def case_id(self) -> str:
+        """The case folder name: scenario, split and issue number."""
         return f"petshop-{self.scenario}-{self.split}-{self.number}"
 
     def event_id(self, offset: float) -> str:

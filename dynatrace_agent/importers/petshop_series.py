@@ -82,6 +82,7 @@ class Timeline:
         return self.start + self.baseline_buckets * self.step
 
     def bucket_end(self, index: int) -> float:
+        """The epoch second at which bucket ``index`` ends."""
         return self.start + (index + 1) * self.step
 
 

@@ -103,6 +103,7 @@ class WebhookConfig:
 
     @property
     def is_postgres(self) -> bool:
+        """Whether ``database`` is a PostgreSQL URL rather than a SQLite path."""
         return self.database.startswith(("postgres://", "postgresql://"))
 
 

@@ -1,6 +1,6 @@
-"""Tag matching shared by ``tag(...)`` (entities) and ``entityTags(...)`` (problems).
+r"""Tag matching shared by ``tag(...)`` (entities) and ``entityTags(...)`` (problems).
 
-A tag argument is ``[context]key:value``, ``key:value`` or ``key``; ``\\:`` escapes a colon
+A tag argument is ``[context]key:value``, ``key:value`` or ``key``; ``\:`` escapes a colon
 inside key or value. Tags on records are Entities-API objects ``{context, key, value,
 stringRepresentation}``; plain strings (``"env:prod"``) are accepted too, because hand-written
 cases use them.
@@ -32,7 +32,7 @@ class TagPattern:
 
 
 def parse_tag(text: str) -> TagPattern:
-    """Parse ``[ctx]key:value`` (``\\:`` escapes a colon)."""
+    r"""Parse ``[ctx]key:value`` (``\:`` escapes a colon)."""
     context: str | None = None
     rest = text.strip()
     if rest.startswith("[") and "]" in rest:

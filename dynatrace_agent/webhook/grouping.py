@@ -38,14 +38,17 @@ class AlertGroup:
 
     @property
     def open(self) -> bool:
+        """Whether any alert of the group is still open."""
         return any(a.state == "OPEN" for a in self.alerts)
 
     @property
     def first_seen(self) -> float:
+        """When the group's earliest alert was first seen (epoch seconds)."""
         return min(a.first_seen for a in self.alerts)
 
     @property
     def last_seen(self) -> float:
+        """When the group's latest notification arrived (epoch seconds)."""
         return max(a.last_seen for a in self.alerts)
 
 

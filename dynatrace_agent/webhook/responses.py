@@ -35,6 +35,7 @@ class SafeJSONResponse(JSONResponse):
     """Strict JSON of any value: what cannot be encoded is repaired, never a 500."""
 
     def render(self, content: Any) -> bytes:
+        """Strict JSON (no NaN); content that cannot be encoded is made displayable first."""
         try:
             text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
             return text.encode("utf-8")
@@ -48,6 +49,7 @@ class SafeHTMLResponse(HTMLResponse):
     """HTML whose text may hold lone surrogates: they become U+FFFD instead of an error."""
 
     def render(self, content: Any) -> bytes:
+        """Text as UTF-8 (unencodable characters replaced); anything else as the parent renders it."""
         if isinstance(content, str):
             return content.encode("utf-8", "replace")
         return bytes(super().render(content))
@@ -85,6 +87,7 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Add the security headers to every HTTP response start."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

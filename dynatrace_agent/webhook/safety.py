@@ -1,7 +1,7 @@
-"""What makes a notification body safe to store and every stored alert safe to show.
+r"""What makes a notification body safe to store and every stored alert safe to show.
 
 Anyone holding a webhook secret can post any JSON. Python's ``json`` module accepts things
-that later break a page or an API answer: lone surrogates (``"\\ud800"``) that UTF-8 cannot
+that later break a page or an API answer: lone surrogates (``"\ud800"``) that UTF-8 cannot
 encode, ``NaN``/``Infinity`` that strict JSON cannot write, integers too large for a float,
 and nesting deep enough to exhaust the recursion limit. :func:`check_body` refuses or
 repairs those at intake (one place, before anything is stored); :func:`displayable` repairs

@@ -82,6 +82,7 @@ class PostgresStore(SqlBackedStore):
         self._closed = False
 
     async def close(self) -> None:
+        """Refuse further work and close every pooled connection."""
         self._closed = True
         while True:
             try:

@@ -47,7 +47,8 @@ class _Cursor(Protocol):
 class Connection(Protocol):
     """The DB-API subset both ``sqlite3`` and ``psycopg`` connections offer."""
 
-    def execute(self, sql: Any, params: Any = ..., /) -> Any: ...
+    def execute(self, sql: Any, params: Any = ..., /) -> Any:
+        """Run one statement and return a cursor."""
 
 
 #: ``alerts.problem_key`` stores ``Alert.problem_ref`` and ``investigations.problem_ref`` the job's:
@@ -419,6 +420,7 @@ class SqlCore:
             return Job(aid, row[1], row[2], row[3], attempts + 1, max_attempts, crashes)
 
     def renew(self, conn: Connection, *, alert_id: str, worker: str, now: float, lease_s: float) -> bool:
+        """Extend the lease of ``worker``'s running job; ``False`` when it is not its job."""
         row = self._x(
             conn,
             "UPDATE investigations SET lease_expires_at = ? WHERE alert_id = ? AND lease_owner = ?"
@@ -496,12 +498,14 @@ class SqlCore:
         )
 
     def session_valid(self, conn: Connection, *, id_hash: str, now: float) -> bool:
+        """Whether the session exists and has not expired."""
         row = self._x(
             conn, "SELECT 1 FROM sessions WHERE id_hash = ? AND expires_at >= ?", (id_hash, now)
         ).fetchone()
         return row is not None
 
     def delete_session(self, conn: Connection, *, id_hash: str) -> None:
+        """Forget a session (sign-out)."""
         self._x(conn, "DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
 
     # -- reading ----------------------------------------------------------------------
@@ -540,6 +544,7 @@ class SqlCore:
         )
 
     def list_alerts(self, conn: Connection, *, limit: int) -> list[Alert]:
+        """The latest alerts first, at most ``limit``, without their reports."""
         rows = self._x(
             conn,
             f"SELECT {_ALERT_COLUMNS} FROM alerts a LEFT JOIN investigations i ON i.alert_id = a.id"
@@ -549,6 +554,7 @@ class SqlCore:
         return [self._alert(r) for r in rows]
 
     def get_alert(self, conn: Connection, alert_id: str) -> Alert | None:
+        """One alert with its notifications and report, or ``None``."""
         row = self._x(
             conn,
             f"SELECT {_ALERT_COLUMNS}, a.report FROM alerts a"
@@ -571,6 +577,7 @@ class SqlCore:
         return alert
 
     def stats(self, conn: Connection) -> dict[str, int]:
+        """Counts of alerts, notifications and investigations by status."""
         out = {
             "alerts": int(self._x(conn, "SELECT COUNT(*) FROM alerts").fetchone()[0]),
             "notifications": int(self._x(conn, "SELECT COUNT(*) FROM notifications").fetchone()[0]),

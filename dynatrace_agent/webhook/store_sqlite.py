@@ -78,6 +78,7 @@ class SQLiteStore(SqlBackedStore):
         self._writer.start()
 
     async def close(self) -> None:
+        """Stop the writer thread after the queued writes and close the connections."""
         if self._closed:
             return
         self._closed = True

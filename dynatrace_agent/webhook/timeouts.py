@@ -103,6 +103,7 @@ class BodyTimeout:
         self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 408 when the request body is not complete within ``timeout_s``."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

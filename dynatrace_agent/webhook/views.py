@@ -212,5 +212,6 @@ def render_alert(alert: Alert, *, root: str = "") -> str:
 
 
 def render_login(*, root: str = "", error: str = "", next_url: str = "/alerts") -> str:
+    """The sign-in page, with an error message when the last attempt failed."""
     content = _template("login.html").substitute(root=_e(root), error=_e(error), next=_e(next_url))
     return page("Sign in", content, root=root)

@@ -30,6 +30,7 @@ _KIND_CATEGORY: dict[str, str] = {
 
 
 def candidate_category(st: CandidateState, *, blind: bool = False) -> Category:
+    """The root-cause category a candidate's signals point to (``none`` when it barely deviates)."""
     c = st.candidate
     sig = st.signals
     if st.deviation() < (0.05 if blind else FALSE_ALARM_THRESHOLD):

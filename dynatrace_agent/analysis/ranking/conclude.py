@@ -17,6 +17,7 @@ BLIND_MAX_CONFIDENCE = 0.2
 
 
 def conclude(evidence: Evidence, ctx: RankContext) -> Analysis:
+    """Rank the candidates by their combined signals and turn the ranking into the analysis."""
     states = ctx.states
     ranked: list[RankedCandidate] = []
     for st in states.values():

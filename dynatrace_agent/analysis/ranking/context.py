@@ -56,6 +56,7 @@ class CandidateState:
             self.counter.append(counter)
 
     def add(self, signal: str, strength: float, reason: str | None, item: EvidenceItem | None = None) -> None:
+        """Record a signal at its strongest strength so far (0..1), with the reason and evidence."""
         if strength <= 0:
             return
         self.signals[signal] = max(self.signals.get(signal, 0.0), clamp(strength))
@@ -69,9 +70,11 @@ class CandidateState:
         self.hints[category] = self.hints.get(category, 0.0) + amount
 
     def deviation(self) -> float:
+        """How strongly the candidate itself deviates: the deviation signals combined."""
         return combine({k: v for k, v in self.signals.items() if k in DEVIATION_SIGNALS})
 
     def score(self) -> float:
+        """The candidate's ranking score: every signal combined by its weight."""
         return combine(self.signals)
 
 
@@ -97,11 +100,13 @@ class CandidateIndex:
         return found
 
     def add(self, candidate: Candidate) -> None:
+        """Index a candidate by its entity id and its name (first one wins)."""
         self.by_key.setdefault(candidate.entity_id.lower(), candidate)
         if candidate.name:
             self.by_key.setdefault(candidate.name.lower(), candidate)
 
     def fuzzy(self, target: str) -> Candidate | None:
+        """The candidate ``target`` names exactly, else one whose key contains it or is contained."""
         exact = self.resolve(target)
         if exact is not None:
             return exact

@@ -49,6 +49,7 @@ CHANGE_TRIGGER_THRESHOLD = 0.35
 
 
 def clamp(value: float, low: float = 0.0, high: float = 1.0) -> float:
+    """``value`` limited to ``low``..``high``."""
     return max(low, min(high, value))
 
 
@@ -63,6 +64,7 @@ def ratio_strength(before: float | None, after: float | None, *, min_abs: float,
 
 
 def fmt(value: float | None, unit: str = "") -> str:
+    """A number for a reason sentence: thousands separated, else three significant digits."""
     if value is None:
         return "n/a"
     if abs(value) >= 100:
@@ -71,6 +73,7 @@ def fmt(value: float | None, unit: str = "") -> str:
 
 
 def combine(signals: dict[str, float]) -> float:
+    """Signals combined as independent weighted evidence: 1 minus the product of what each leaves."""
     remaining = 1.0
     for name, strength in signals.items():
         remaining *= 1.0 - WEIGHTS.get(name, 0.0) * clamp(strength)

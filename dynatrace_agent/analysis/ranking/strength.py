@@ -29,6 +29,7 @@ _PERCENT_METRIC = re.compile(r"usage|percent|util", re.I)
 
 
 def metric_strength(m: MetricDeviation, *, min_rel: float = 0.2) -> float:
+    """0..1 for a metric deviation: nothing below z 3 or ``min_rel`` change, then rising with z."""
     if m.z_score is None or m.relative_change is None:
         return 0.0
     if m.z_score < 3.0 or m.relative_change < min_rel:

@@ -58,6 +58,7 @@ def latency_unconfirmed(ctx: RankContext, entity_id: str) -> bool:
 
 
 def excess_origins(t: TraceStats, scale: float) -> float:
+    """Failure origins in the incident beyond the baseline's, scaled to the incident's length."""
     """Failure origins beyond what the baseline leads one to expect.
 
     A service that already failed in the baseline is judged per request too, and with room

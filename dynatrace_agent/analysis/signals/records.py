@@ -15,6 +15,7 @@ Record = Mapping[str, Any]
 
 
 def clean_text(value: object) -> str | None:
+    """A record field as stripped text (first element of a list), ``None`` when empty or structured."""
     if isinstance(value, list):
         value = value[0] if value else None
     if value is None or isinstance(value, dict):
@@ -24,6 +25,7 @@ def clean_text(value: object) -> str | None:
 
 
 def first_time(record: Record, *keys: str) -> datetime | None:
+    """The first of ``keys`` holding a parseable timestamp, as a datetime."""
     for key in keys:
         ts = parse_timestamp(record.get(key))
         if ts is not None:
