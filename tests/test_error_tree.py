@@ -21,8 +21,8 @@ INTERNAL = {
     "dynatrace_agent.simulator.clock.TimeParseError",
     "dynatrace_agent.simulator.selectors.SelectorError",
     "dynatrace_agent.simulator.paging.PageKeyError",
-    "dynatrace_agent.simulator.dql.dpl.DPLError",
-    "dynatrace_agent.simulator.dql.errors.DQLParseError",
+    "dynatrace_agent.simulator.dql_engine.dpl.DPLError",
+    "dynatrace_agent.simulator.dql_engine.errors.DQLParseError",
     "dynatrace_agent.webhook.payloads.PayloadError",
     "dynatrace_agent.webhook.safety.BodyRejected",
     "dynatrace_agent.importers.petshop_problem.NoAlert",  # "skip this issue", caught by the importer

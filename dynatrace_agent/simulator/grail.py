@@ -101,7 +101,7 @@ async def execute_query(request: Request) -> Response:
     )
     if isinstance(outcome, Response):
         return outcome
-    from dynatrace_agent.simulator.dql import required_scopes
+    from dynatrace_agent.simulator.dql_engine import required_scopes
 
     missing = sorted(set(required_scopes(list(outcome.tables_used))) - principal.scopes)
     if missing:
@@ -168,7 +168,7 @@ async def verify_query(request: Request) -> Response:
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip():
         return _bad_request("The request body must be JSON with a non-empty 'query' string.")
-    from dynatrace_agent.simulator.dql import DQLParseError, parse
+    from dynatrace_agent.simulator.dql_engine import DQLParseError, parse
 
     try:
         parse(body["query"])

@@ -54,7 +54,7 @@ def _relative(now: datetime, text: object) -> datetime | None:
 
 def evaluate_slo(state: SimulatorState, slo: dict[str, Any]) -> list[dict[str, Any]]:
     """One evaluation result per criterion, as the SLO service reports them."""
-    from dynatrace_agent.simulator.dql import DQLParseError, execute
+    from dynatrace_agent.simulator.dql_engine import DQLParseError, execute
     from dynatrace_agent.simulator.tenant import data_source_for
 
     custom = slo.get("customSli")

@@ -20,7 +20,7 @@ from dynatrace_agent.simulator.responses import platform_error
 from dynatrace_agent.simulator.state import SimulatorState
 
 if TYPE_CHECKING:
-    from dynatrace_agent.simulator.dql import DataSource, DQLParseError
+    from dynatrace_agent.simulator.dql_engine import DataSource, DQLParseError
 
 __all__ = ["data_source_for", "dql_error_response", "run_dql"]
 
@@ -33,7 +33,7 @@ _KEEP = 4
 
 def data_source_for(case: IncidentCase) -> DataSource:
     """The DQL data source over a case's tables, entities, problems and metric series."""
-    from dynatrace_agent.simulator.dql import DataSource
+    from dynatrace_agent.simulator.dql_engine import DataSource
 
     key = id(case)
     with _lock:
@@ -74,7 +74,7 @@ def run_dql(
 ) -> Any:
     """The engine's ExecutionResult, or the error Response to send instead."""
     # Imported here so classic-API use never loads the DQL engine.
-    from dynatrace_agent.simulator.dql import DQLParseError, execute
+    from dynatrace_agent.simulator.dql_engine import DQLParseError, execute
 
     try:
         return execute(

@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dynatrace_agent.simulator.dql import DataSource, execute
+from dynatrace_agent.simulator.dql_engine import DataSource, execute
 
 QUERY = (
     'fetch logs | filter loglevel == "ERROR" and contains(content, "timeout") '

@@ -14,7 +14,7 @@ import pytest
 
 from dynatrace_agent.client import QueryResult
 from dynatrace_agent.errors import DynatraceAPIError
-from dynatrace_agent.simulator.dql.parser import parse as _parse
+from dynatrace_agent.simulator.dql_engine.parser import parse as _parse
 
 
 async def _aiter(items: Sequence[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:

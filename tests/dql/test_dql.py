@@ -25,7 +25,7 @@ from dynatrace_agent.dql import (
     time_expression,
     timeframe,
 )
-from dynatrace_agent.simulator.dql import parser as simulator_dql_parser
+from dynatrace_agent.simulator.dql_engine import parser as simulator_dql_parser
 
 HOSTILE = [
     'x" | fieldsRemove content | fetch logs //',
@@ -263,7 +263,7 @@ def test_rendered_metric_keys_run_in_the_simulator(key: str) -> None:
     """Bare and backtick-quoted keys both parse in the simulator and find their series."""
     from datetime import UTC, datetime
 
-    from dynatrace_agent.simulator.dql import DataSource, execute
+    from dynatrace_agent.simulator.dql_engine import DataSource, execute
 
     series = {
         "metric.key": key,

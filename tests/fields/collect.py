@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from dynatrace_agent.simulator.dql import ast, parse
+from dynatrace_agent.simulator.dql_engine import ast, parse
 
 
 def _refs(node: Any, out: set[str]) -> None:

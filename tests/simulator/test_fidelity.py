@@ -181,7 +181,7 @@ def test_classic_usql_session_fields_do_not_exist_in_grail() -> None:
     """A case carrying classic USQL names serves sessions without them: filters on them match nothing."""
     from datetime import UTC, datetime
 
-    from dynatrace_agent.simulator.dql import DataSource, execute
+    from dynatrace_agent.simulator.dql_engine import DataSource, execute
 
     sessions = [
         {

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from dynatrace_agent.simulator import SimulatorOptions
-from dynatrace_agent.simulator.dql import required_scopes
+from dynatrace_agent.simulator.dql_engine import required_scopes
 
 from .conftest import ClientFactory, oauth_token
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from langchain_core.tools import BaseTool
 
-from dynatrace_agent.simulator.dql import parse
+from dynatrace_agent.simulator.dql_engine import parse
 from tests.tools.conftest import call
 
 HOSTILE = [

@@ -16,8 +16,8 @@ from evals.generators.base.clock import NS_PER_MIN, NS_PER_MS, iso
 from evals.generators.base.dynamics import Dynamics
 from evals.generators.base.model import LogPattern
 from evals.generators.base.rng import CaseRandom
+from evals.generators.base.spans import SpanFact, split_endpoint
 from evals.generators.base.tenant import ServiceInfo, Tenant
-from evals.generators.base.traces import SpanFact, split_endpoint
 
 GENERIC_INFO = (
     "Handled {method} {route} in {ms} ms (status=200)",

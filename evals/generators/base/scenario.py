@@ -25,8 +25,8 @@ from evals.generators.base.model import (
 )
 from evals.generators.base.problems import ProblemWriter
 from evals.generators.base.rng import CaseRandom
+from evals.generators.base.spans import SpanFact, TraceSampler
 from evals.generators.base.tenant import Tenant
-from evals.generators.base.traces import SpanFact, TraceSampler
 
 CASE_FORMAT = "dynatrace-agent/incident-case@1"
 WEBHOOK_SEVERITY = {

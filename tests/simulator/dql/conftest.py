@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from dynatrace_agent.simulator.dql import DataSource, ExecutionResult, execute
+from dynatrace_agent.simulator.dql_engine import DataSource, ExecutionResult, execute
 
 NOW = datetime(2025, 3, 4, 10, 40, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dynatrace_agent.simulator.dql import DataSource, DQLParseError, execute, parse
-from dynatrace_agent.simulator.dql.ast import FetchCmd, FilterCmd, SummarizeCmd
+from dynatrace_agent.simulator.dql_engine import DataSource, DQLParseError, execute, parse
+from dynatrace_agent.simulator.dql_engine.ast import FetchCmd, FilterCmd, SummarizeCmd
 
 NOW = datetime(2025, 3, 4, 10, 40, tzinfo=UTC)
 

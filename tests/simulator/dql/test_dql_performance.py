@@ -12,7 +12,7 @@ import importlib.util
 from collections import Counter
 from pathlib import Path
 
-from dynatrace_agent.simulator.dql import DataSource, execute
+from dynatrace_agent.simulator.dql_engine import DataSource, execute
 
 _BENCH = Path(__file__).resolve().parents[3] / "evals" / "bench" / "bench_dql.py"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from dynatrace_agent.simulator.dql import DQLParseError
+from dynatrace_agent.simulator.dql_engine import DQLParseError
 
 WINDOW = 'from: "2025-03-04T10:00:00Z", to: "2025-03-04T10:06:00Z"'
 
