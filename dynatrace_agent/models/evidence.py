@@ -156,17 +156,21 @@ class Window(_Model):
     incident_end: datetime
 
     def in_baseline(self, ts: datetime | None) -> bool:
+        """Whether ``ts`` falls in the baseline window (start inclusive, end exclusive)."""
         return ts is not None and self.baseline_start <= ts < self.baseline_end
 
     def in_incident(self, ts: datetime | None) -> bool:
+        """Whether ``ts`` falls in the incident window (start inclusive, end exclusive)."""
         return ts is not None and self.incident_start <= ts < self.incident_end
 
     @property
     def baseline_minutes(self) -> float:
+        """The baseline window's length in minutes (never 0, so rates can divide by it)."""
         return max((self.baseline_end - self.baseline_start).total_seconds() / 60.0, 1e-9)
 
     @property
     def incident_minutes(self) -> float:
+        """The incident window's length in minutes (never 0, so rates can divide by it)."""
         return max((self.incident_end - self.incident_start).total_seconds() / 60.0, 1e-9)
 
 

@@ -40,6 +40,7 @@ def entity_link(environment_url: str, entity_id: str) -> str:
 
 
 def is_entity_id(value: str) -> bool:
+    """Whether ``value`` is a Dynatrace entity id such as ``SERVICE-9A1B2C3D4E5F6071``."""
     try:
         dql.entity_id(value)
     except ValueError:

@@ -33,31 +33,56 @@ class RenderableReport(Protocol):
     """
 
     @property
-    def problem(self) -> ProblemSummary: ...
+    def problem(self) -> ProblemSummary:
+        """The problem investigated."""
+
     @property
-    def ranked_root_causes(self) -> list[RootCauseCandidate]: ...
+    def ranked_root_causes(self) -> list[RootCauseCandidate]:
+        """Root-cause candidates, most likely first."""
+
     @property
-    def category(self) -> str: ...
+    def category(self) -> str:
+        """The root-cause category."""
+
     @property
-    def triggering_change_detail(self) -> ChangeEvent | None: ...
+    def triggering_change_detail(self) -> ChangeEvent | None:
+        """The change that triggered the problem, when one did."""
+
     @property
-    def impact(self) -> Impact: ...
+    def impact(self) -> Impact:
+        """Who and what the problem affected."""
+
     @property
-    def timeline(self) -> list[TimelineEntry]: ...
+    def timeline(self) -> list[TimelineEntry]:
+        """What happened, in time order."""
+
     @property
-    def next_steps(self) -> list[NextStep]: ...
+    def next_steps(self) -> list[NextStep]:
+        """What to do or check next."""
+
     @property
-    def confidence(self) -> float: ...
+    def confidence(self) -> float:
+        """Confidence in the top root cause, 0..1."""
+
     @property
-    def false_alarm(self) -> bool: ...
+    def false_alarm(self) -> bool:
+        """Whether the problem looks like a false alarm."""
+
     @property
-    def unavailable(self) -> list[Gap]: ...
+    def unavailable(self) -> list[Gap]:
+        """Data the investigation could not read, and why."""
+
     @property
-    def narrative(self) -> str: ...
+    def narrative(self) -> str:
+        """The model's narrative (empty without a model)."""
+
     @property
-    def citations(self) -> list[Citation]: ...
+    def citations(self) -> list[Citation]:
+        """The evidence the report cites."""
+
     @property
-    def stats(self) -> RunStats: ...
+    def stats(self) -> RunStats:
+        """What the run cost: API calls, tokens, time."""
 
 
 # Inline text is untrusted (entity names, log lines, event descriptions): every piece that is

@@ -93,6 +93,8 @@ class NextStep(ReportModel):
 
 
 class LlmTokens(ReportModel):
+    """Tokens the run's language model read and wrote (0 without a model)."""
+
     input: int = 0
     output: int = 0
 

@@ -12,6 +12,7 @@ __all__ = ["impact_line"]
 
 
 def impact_line(impact: Impact) -> str:
+    """The impact in one line: affected users, then the other figures known."""
     bits: list[str] = []
     if impact.affected_users is not None:
         bits.append(f"{impact.affected_users} users")

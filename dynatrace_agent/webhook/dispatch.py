@@ -87,7 +87,8 @@ def is_permanent(exc: BaseException) -> bool:
 class JobRunner(Protocol):
     """Runs one queued investigation and returns the report as JSON (contracts §7)."""
 
-    async def run(self, *, problem_ref: str, environment: str, alert_id: str) -> dict[str, Any]: ...
+    async def run(self, *, problem_ref: str, environment: str, alert_id: str) -> dict[str, Any]:
+        """Investigate ``problem_ref`` in ``environment`` and return the report's JSON."""
 
 
 class SettingsClientFactory:
@@ -101,6 +102,7 @@ class SettingsClientFactory:
         self.settings = settings.model_copy(update={"webhook": None})
 
     def __call__(self, environment: str | None) -> Any:
+        """A client for ``environment`` (the settings' default when ``None``)."""
         from dynatrace_agent.client import DynatraceClient
 
         return DynatraceClient(self.settings.environment(environment or None))
@@ -153,6 +155,7 @@ class InProcessRunner:
         return named() if callable(named) else None
 
     async def run(self, *, problem_ref: str, environment: str, alert_id: str) -> dict[str, Any]:
+        """Run the investigation here with a client for ``environment``; return the report's JSON."""
         client = self.client_factory(environment or None)
         try:
             report = await self.investigator.run(problem_ref, client=client, environment=environment or None)
@@ -207,12 +210,14 @@ class LangGraphServerRunner:
 
     @staticmethod
     def thread_id(alert_id: str) -> str:
+        """The LangGraph thread of an alert: its UUID, or one derived from its id."""
         try:
             return str(uuid.UUID(alert_id))
         except ValueError:
             return str(uuid.uuid5(uuid.NAMESPACE_URL, alert_id))
 
     async def run(self, *, problem_ref: str, environment: str, alert_id: str) -> dict[str, Any]:
+        """Run the graph on the LangGraph server in the alert's thread; return the report's JSON."""
         from langgraph_sdk.errors import APIError, ConflictError
 
         client = self._sdk()
@@ -260,6 +265,7 @@ class LangGraphServerRunner:
         return _report_from(state.get("values") if isinstance(state, dict) else None)
 
     async def aclose(self) -> None:
+        """Close the SDK client, if one was opened."""
         if self._client is not None:
             await self._client.aclose()
 
@@ -311,6 +317,7 @@ class Dispatcher:
         self._wake.set()
 
     def start(self) -> None:
+        """Start ``concurrency`` workers that claim and run queued investigations."""
         self._stopping = False
         self._tasks = [
             asyncio.create_task(self._worker(i), name=f"investigation-worker-{i}")
@@ -318,6 +325,7 @@ class Dispatcher:
         ]
 
     async def stop(self) -> None:
+        """Stop the workers and wait for them; claimed jobs are released by their workers."""
         self._stopping = True
         self._wake.set()
         for task in self._tasks:
@@ -328,6 +336,7 @@ class Dispatcher:
         self._tasks = []
 
     def backoff(self, attempts: int) -> float:
+        """Seconds before retry ``attempts``: doubling from the base up to the cap, ±20 % jitter."""
         delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** max(0, attempts - 1))
         return float(delay * random.uniform(0.8, 1.2))
 

@@ -82,6 +82,7 @@ class ImpactedEntity:
         return self.id or f"name:{(self.name or '').lower()}"
 
     def as_dict(self) -> dict[str, str | None]:
+        """The entity as stored with the alert: id, name and type."""
         return {"id": self.id, "name": self.name, "type": self.type}
 
 

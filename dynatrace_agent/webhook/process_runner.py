@@ -103,6 +103,7 @@ class ProcessPoolRunner:
         return self._pool
 
     async def run(self, *, problem_ref: str, environment: str, alert_id: str) -> dict[str, Any]:
+        """Run the investigation in a worker process: a stuck or crashing run cannot stop the service."""
         loop = asyncio.get_running_loop()
         try:
             report: dict[str, Any] = await loop.run_in_executor(

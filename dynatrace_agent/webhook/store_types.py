@@ -167,9 +167,14 @@ class AlertStore(Protocol):
 
     policy: QueuePolicy
 
-    async def open(self) -> None: ...
-    async def close(self) -> None: ...
-    async def ping(self) -> None: ...
+    async def open(self) -> None:
+        """Create the schema if needed and start the backend."""
+
+    async def close(self) -> None:
+        """Stop accepting work and release connections; later calls raise ``StoreUnavailableError``."""
+
+    async def ping(self) -> None:
+        """Raise ``StoreUnavailableError`` unless the store answers (health checks)."""
 
     async def ingest(
         self,
@@ -179,10 +184,15 @@ class AlertStore(Protocol):
         notification: Notification,
         body_hash: str,
         received_at: float,
-    ) -> IngestOutcome: ...
+    ) -> IngestOutcome:
+        """Record one notification and apply the alert state machine; say what it changed."""
 
-    async def claim(self, *, worker: str, now: float, lease_s: float) -> Job | None: ...
-    async def renew(self, *, alert_id: str, worker: str, now: float, lease_s: float) -> bool: ...
+    async def claim(self, *, worker: str, now: float, lease_s: float) -> Job | None:
+        """Take the next due investigation for ``worker`` under a lease, or ``None``."""
+
+    async def renew(self, *, alert_id: str, worker: str, now: float, lease_s: float) -> bool:
+        """Extend ``worker``'s lease on a running job; ``False`` when it is no longer its job."""
+
     async def complete(
         self,
         *,
@@ -191,19 +201,34 @@ class AlertStore(Protocol):
         now: float,
         report: dict[str, Any],
         summary: dict[str, Any] | None = None,
-    ) -> bool: ...
+    ) -> bool:
+        """Store a finished run's report (the first one wins); ``False`` when not ``worker``'s job."""
+
     async def fail(
         self, *, alert_id: str, worker: str, now: float, error: str, retry_at: float | None
-    ) -> bool: ...
+    ) -> bool:
+        """Record a failed attempt: queued again at ``retry_at``, or failed for good when ``None``."""
 
-    async def release(self, *, alert_id: str, worker: str, now: float) -> bool: ...
-    async def create_session(self, *, id_hash: str, now: float, expires_at: float) -> None: ...
-    async def session_valid(self, *, id_hash: str, now: float) -> bool: ...
-    async def delete_session(self, *, id_hash: str) -> None: ...
+    async def release(self, *, alert_id: str, worker: str, now: float) -> bool:
+        """Give a job back unfinished (the service is stopping): queued again, nothing counted."""
 
-    async def list_alerts(self, *, limit: int = 200) -> list[Alert]: ...
-    async def get_alert(self, alert_id: str) -> Alert | None: ...
-    async def stats(self) -> dict[str, int]: ...
+    async def create_session(self, *, id_hash: str, now: float, expires_at: float) -> None:
+        """Remember a signed-in session by the hash of its id, until ``expires_at``."""
+
+    async def session_valid(self, *, id_hash: str, now: float) -> bool:
+        """Whether the session exists and has not expired."""
+
+    async def delete_session(self, *, id_hash: str) -> None:
+        """Forget a session (sign-out)."""
+
+    async def list_alerts(self, *, limit: int = 200) -> list[Alert]:
+        """The latest alerts first, at most ``limit``, without their reports."""
+
+    async def get_alert(self, alert_id: str) -> Alert | None:
+        """One alert with its notifications and report, or ``None``."""
+
+    async def stats(self) -> dict[str, int]:
+        """Counts of alerts, notifications and investigations by status."""
 
 
 def dumps(value: Any) -> str:
