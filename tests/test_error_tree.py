@@ -25,6 +25,7 @@ INTERNAL = {
     "dynatrace_agent.simulator.dql_engine.errors.DQLParseError",
     "dynatrace_agent.webhook.payloads.PayloadError",
     "dynatrace_agent.webhook.safety.BodyRejected",
+    "dynatrace_agent.webhook.endpoints.common.BodyTooLarge",  # answered 413 by the endpoint
     "dynatrace_agent.importers.petshop_problem.NoAlert",  # "skip this issue", caught by the importer
 }
 
