@@ -26,7 +26,7 @@ from dynatrace_agent.analysis.signals import metric_deviations
 from dynatrace_agent.analysis.stats import failure_origins
 from dynatrace_agent.case import IncidentCase
 from dynatrace_agent.values import parse_timestamp
-from graphs.investigation.nodes.traces import mark_logged_failures
+from graphs.investigation.nodes.trace_evidence import mark_logged_failures
 
 Ranked = list[dict[str, Any]]
 

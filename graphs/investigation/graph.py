@@ -36,7 +36,7 @@ from graphs.investigation.nodes.metrics import topology_and_metrics_node
 from graphs.investigation.nodes.problem import problem_node
 from graphs.investigation.nodes.report import report_node
 from graphs.investigation.nodes.synthesis import synthesis_node
-from graphs.investigation.nodes.traces import traces_node
+from graphs.investigation.nodes.trace_evidence import traces_node
 from graphs.investigation.state import InputState, InvestigationState, OutputState
 from prompts import available_prompts, load_prompt
 

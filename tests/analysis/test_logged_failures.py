@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dynatrace_agent.analysis import Window
-from dynatrace_agent.analysis.ranking.traces import _minutes
-from dynatrace_agent.analysis.signals.traces import trace_stats
-from graphs.investigation.nodes.traces import mark_logged_failures
+from dynatrace_agent.analysis.ranking.trace_signals import _minutes
+from dynatrace_agent.analysis.signals.span_stats import trace_stats
+from graphs.investigation.nodes.trace_evidence import mark_logged_failures
 
 T0 = datetime(2025, 3, 4, 10, 0, tzinfo=UTC)
 WINDOW = Window(

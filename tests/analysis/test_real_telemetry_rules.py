@@ -13,8 +13,8 @@ import pytest
 from dynatrace_agent.analysis.evidence import CallGap, MetricDeviation, metric_kind
 from dynatrace_agent.analysis.rank import rank_root_causes
 from dynatrace_agent.analysis.ranking.network import _dominant_locus
-from dynatrace_agent.analysis.ranking.traces import excess_origins
-from graphs.investigation.nodes.traces import covered_minutes
+from dynatrace_agent.analysis.ranking.trace_signals import excess_origins
+from graphs.investigation.nodes.trace_evidence import covered_minutes
 
 from .scenarios import START, change, evidence, healthy, metric, problem, svc, traces
 

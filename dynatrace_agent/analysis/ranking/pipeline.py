@@ -65,7 +65,7 @@ from dynatrace_agent.analysis.ranking.restarts import restart_signals
 from dynatrace_agent.analysis.ranking.routine_lines import routine_line_signals
 from dynatrace_agent.analysis.ranking.starvation import starvation_signals
 from dynatrace_agent.analysis.ranking.suspect_response import suspect_response_signals
-from dynatrace_agent.analysis.ranking.traces import excess_origins, trace_signals, window_scale
+from dynatrace_agent.analysis.ranking.trace_signals import excess_origins, trace_signals, window_scale
 from dynatrace_agent.analysis.ranking.traffic import traffic_signals
 
 
