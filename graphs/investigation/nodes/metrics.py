@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable
 from datetime import UTC
+from functools import partial
 from typing import Any
 
 from langgraph.runtime import Runtime
 
-from dynatrace_agent.analysis import Gap, MetricDeviation, ProblemInfo
+from dynatrace_agent.analysis import Gap, MetricDeviation, ProblemInfo, Window
 from dynatrace_agent.analysis.signals import metric_deviations
 from dynatrace_agent.capabilities import CapabilityResult, query_metrics
 from dynatrace_agent.capabilities.base import grail_query
@@ -197,8 +199,20 @@ def _named_only(raw: list[dict[str, Any]], by: tuple[str, ...]) -> list[dict[str
     return [r for r in raw if any(r.get(d) not in (None, "") for d in by)]
 
 
+def _iso_range(window: Window) -> tuple[str, str]:
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    return window.baseline_start.astimezone(UTC).strftime(fmt), window.incident_end.astimezone(UTC).strftime(
+        fmt
+    )
+
+
 async def _gather(
-    client: DynatraceClient, state: InvestigationState, ctx: InvestigationContext, out: Collector
+    client: DynatraceClient,
+    state: InvestigationState,
+    ctx: InvestigationContext,
+    out: Collector,
+    *,
+    listing: Awaitable[list[KeyInfo] | None] | None = None,
 ) -> None:
     window = window_of(state)
     if window is None:
@@ -207,9 +221,9 @@ async def _gather(
     candidates = state.get("candidates") or []
     total_minutes = window.baseline_minutes + window.incident_minutes
     interval = "1m" if total_minutes <= 240 else "5m"
-    start_iso = window.baseline_start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    end_iso = window.incident_end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    listed = await _list_keys(client, start_iso, end_iso)
+    start_iso, end_iso = _iso_range(window)
+    # The key listing does not depend on the candidates: the caller may have started it early.
+    listed = await (listing if listing is not None else _list_keys(client, start_iso, end_iso))
     if listed is None:
         plans = _fixed_plans(candidates)
     else:
@@ -271,9 +285,14 @@ async def _gather(
     out.lines.extend(lines or ["[M0] no metric series for the candidates in the window"])
 
 
-async def metrics_node(state: InvestigationState, runtime: Runtime[InvestigationContext]) -> dict[str, Any]:
+async def metrics_node(
+    state: InvestigationState,
+    runtime: Runtime[InvestigationContext],
+    *,
+    listing: Awaitable[list[KeyInfo] | None] | None = None,
+) -> dict[str, Any]:
     """Metric deviations of the candidates against the baseline (``state`` must hold the candidates)."""
-    return await run_branch("metrics", _gather, state, runtime)
+    return await run_branch("metrics", partial(_gather, listing=listing), state, runtime)
 
 
 async def _changed(state: InvestigationState, runtime: Runtime[InvestigationContext]) -> list[dict[str, Any]]:
@@ -307,19 +326,37 @@ async def topology_and_metrics_node(
     wait for the slowest branch of the first step (traces) before starting. Chaining the two
     inside one node lets the metrics start as soon as the candidates are known.
     """
+    from graphs.investigation.nodes.common import client_of
     from graphs.investigation.nodes.routine_lines import routine_lines_node
     from graphs.investigation.nodes.topology import topology_node
 
-    found, extra = await asyncio.gather(topology_node(state, runtime), _changed(state, runtime))
+    window = window_of(state)
+    # The tenant's metric keys do not depend on the candidates: list them while topology runs.
+    listing = (
+        asyncio.ensure_future(_list_keys(client_of(runtime), *_iso_range(window)))
+        if window is not None
+        else None
+    )
+    try:
+        found, extra = await asyncio.gather(topology_node(state, runtime), _changed(state, runtime))
+    except BaseException:
+        if listing is not None:
+            listing.cancel()
+        raise
     known = list(found.get("candidates", []))
     # Entities changed right before the start join the candidates for their own telemetry
     # (metrics, routine lines) wherever they sit; the ranking makes them candidates too.
     ids = {c.get("entity_id") for c in known}
     added = [c for c in extra if c["entity_id"] not in ids]
     with_candidates: InvestigationState = {**state, "candidates": known + added}
-    metrics, lines = await asyncio.gather(
-        metrics_node(with_candidates, runtime), routine_lines_node(with_candidates, runtime)
-    )
+    try:
+        metrics, lines = await asyncio.gather(
+            metrics_node(with_candidates, runtime, listing=listing),
+            routine_lines_node(with_candidates, runtime),
+        )
+    finally:
+        if listing is not None and not listing.done():
+            listing.cancel()  # the metrics branch gave up before it needed the listing
     merged = combine_updates(combine_updates(found, metrics), lines)
     return await _deeper(state, runtime, merged, known + added)
 
