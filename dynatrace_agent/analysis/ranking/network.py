@@ -70,7 +70,7 @@ def network_localisation(ctx: RankContext) -> None:
         return  # a tie does not say which end is at fault
     locus = ctx.states[locus_id]
     strength = max(votes)
-    hosts = [h.entity_id for h in (ctx.index.resolve(x) for x in locus.candidate.hosts) if h is not None]
+    hosts = _hosts(ctx, locus)
     noisy_hosts = sorted(
         (h for h in hosts if ctx.net_metric.get(h, 0.0) > 0), key=lambda h: -ctx.net_metric[h]
     )
@@ -135,26 +135,24 @@ def _secondary_edges(ctx: RankContext, edges: list[tuple[str, str]], through: li
 def _timeouts(st: CandidateState) -> tuple[str, ...]:
     """A caller waiting on a slow wire fails by timing out, and the timeout is raised in its
     own code: its failure origins are the wire's doing too (unless its own time rose)."""
-    return () if _own_time_rose_self(st) else ("origin",)
-
-
-def _own_time_rose_self(st: CandidateState) -> bool:
-    t = st.traces
-    if t is None:
-        return False
-    return ratio_strength(t.baseline.self_p90_ms, t.incident.self_p90_ms, min_abs=10.0) >= OWN_SLOWDOWN
+    return () if _own_time_rose(st, self_time=True) else ("origin",)
 
 
 def _hosts(ctx: RankContext, st: CandidateState) -> list[str]:
     return [h.entity_id for h in (ctx.index.resolve(x) for x in st.candidate.hosts) if h is not None]
 
 
-def _own_time_rose(st: CandidateState) -> bool:
-    """Whether the candidate's own requests (server spans) slowed markedly in the incident."""
+def _own_time_rose(st: CandidateState, *, self_time: bool = False) -> bool:
+    """Whether the candidate's own requests (server spans, or their self time) slowed markedly."""
     t = st.traces
     if t is None:
         return False
-    return ratio_strength(t.baseline.p90_ms, t.incident.p90_ms, min_abs=10.0) >= OWN_SLOWDOWN
+    before, after = (
+        (t.baseline.self_p90_ms, t.incident.self_p90_ms)
+        if self_time
+        else (t.baseline.p90_ms, t.incident.p90_ms)
+    )
+    return ratio_strength(before, after, min_abs=10.0) >= OWN_SLOWDOWN
 
 
 #: How much its own p90 must rise (0..1 of two doublings) for a locus to be slow itself.
@@ -206,7 +204,7 @@ def _single_slow_edge(ctx: RankContext, edge: tuple[str, str], strength: float) 
         for name, g in (caller.traces.call_gaps.items() if caller.traces else ())
         if (o := ctx.index.resolve(name)) is not None and o.entity_id != dst and g.incident_calls >= 2
     ]
-    hosts = [h.entity_id for h in (ctx.index.resolve(x) for x in callee.candidate.hosts) if h is not None]
+    hosts = _hosts(ctx, callee)
     net = max([ctx.net_metric.get(dst, 0.0), *(ctx.net_metric.get(h, 0.0) for h in hosts)])
     callee_slow = callee.signals.get("latency", 0.0) > 0.0
     if callee_slow or not (others or net > 0.0):

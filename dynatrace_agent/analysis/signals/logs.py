@@ -28,7 +28,8 @@ _ERROR_LEVELS = {"ERROR", "ERR", "FATAL", "SEVERE", "CRITICAL", "CRIT", "EMERG",
 _WARN_LEVELS = {"WARN", "WARNING"}
 
 
-def _log_level(record: Record) -> str | None:
+def log_level(record: Record) -> str | None:
+    """``ERROR``, ``WARN``, or None for any other level (or none given)."""
     for key in ("loglevel", "status", "severity", "level"):
         value = clean_text(record.get(key))
         if value is None:
@@ -75,7 +76,7 @@ def log_stats(
     for record in logs:
         if not isinstance(record, Mapping):
             continue
-        level = _log_level(record)
+        level = log_level(record)
         if level is None:
             continue
         ts = first_time(record, "timestamp")

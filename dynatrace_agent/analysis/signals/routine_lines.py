@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from dynatrace_agent.analysis.evidence import LineShift
+from dynatrace_agent.analysis.signals.logs import log_level
 from dynatrace_agent.analysis.signals.records import Record, clean_text, first_time
 from dynatrace_agent.analysis.stats import message_pattern
 
@@ -52,19 +53,6 @@ _CALLS_SIGNIFICANCE = 0.01
 _MAX_PER_ENTITY = 3
 _MAX_SPAN_IDS = 50
 _MAX_EXAMPLE_CHARS = 300
-_NOT_ROUTINE = {
-    "ERROR",
-    "ERR",
-    "FATAL",
-    "SEVERE",
-    "CRITICAL",
-    "CRIT",
-    "EMERG",
-    "EMERGENCY",
-    "ALERT",
-    "WARN",
-    "WARNING",
-}
 _TRACE_CONTEXT = re.compile(r"\b(?:trace[_.]?id|span[_.]?id|dt\.trace_id|dt\.span_id)\s*[:=]\s*\S+", re.I)
 # A source location (``Class#123``, ``file.py:42``) names one statement: keep it, digits and all.
 _LOCATION = re.compile(r"([A-Za-z_$][\w.$]*(?:#|\.(?:java|py|go|js|ts|rb|cs|kt|scala|php|c|cpp):))(\d+)\b")
@@ -92,12 +80,9 @@ def line_template(text: str) -> str:
     return " ".join(words) or message_pattern(t)[:60]
 
 
-def _routine(record: Mapping[str, object]) -> bool:
-    for key in ("loglevel", "status", "severity", "level"):
-        value = clean_text(record.get(key))
-        if value is not None:
-            return value.upper() not in _NOT_ROUTINE
-    return True
+def _routine(record: Record) -> bool:
+    # Error and warning lines stopping is a recovery, not a cut path: only the others count.
+    return log_level(record) is None
 
 
 def _entity(record: Record) -> tuple[str, str | None] | None:
