@@ -69,10 +69,15 @@ class RunnerError(DynatraceAgentError):
 
 
 def is_permanent(exc: BaseException) -> bool:
-    """Whether retrying cannot help: the problem does not exist, access or settings are wrong."""
+    """Whether retrying cannot help: the problem does not exist, access or settings are wrong.
+
+    A refused argument (``InvalidArgumentError``, e.g. a problem reference that names no problem)
+    is refused the same way on every attempt, so it is final too.
+    """
     from dynatrace_agent.errors import (
         AuthenticationError,
         BadRequestError,
+        InvalidArgumentError,
         MissingScopeError,
         NotFoundError,
     )
@@ -80,7 +85,13 @@ def is_permanent(exc: BaseException) -> bool:
     if isinstance(exc, RunnerError):
         return exc.permanent
     return isinstance(
-        exc, NotFoundError | AuthenticationError | MissingScopeError | BadRequestError | ConfigurationError
+        exc,
+        NotFoundError
+        | AuthenticationError
+        | MissingScopeError
+        | BadRequestError
+        | ConfigurationError
+        | InvalidArgumentError,
     )
 
 

@@ -22,6 +22,7 @@ from dynatrace_agent.errors import (
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
+    InvalidArgumentError,
     MissingScopeError,
     NotFoundError,
     RateLimitedError,
@@ -160,6 +161,7 @@ def test_report_summary_confidence_is_a_float() -> None:
         MissingScopeError("needs problems.read"),
         BadRequestError("bad"),
         ConfigurationError("no environment"),
+        InvalidArgumentError("'??' names no problem"),
         RunnerError("x", permanent=True),
     ],
 )
@@ -328,6 +330,16 @@ async def test_a_permanent_failure_is_not_retried_and_says_so() -> None:
         fail["error"]
         == "NotFoundError: problem P-7 not found (not retried: another attempt cannot change this)"
     )
+
+
+async def test_a_refused_problem_reference_fails_at_once() -> None:
+    store = RecordingStore()
+    refused = InvalidArgumentError("'#12' is not a problem reference: give a display id like P-2503111")
+    outcome = await dispatcher(store, Runner(refused)).run_job(job(attempts=1, max_attempts=3), "w")
+    assert outcome == "failed"
+    [fail] = store.named("fail")
+    assert fail["retry_at"] is None
+    assert "not a problem reference" in fail["error"] and "not retried" in fail["error"]
 
 
 async def test_other_exceptions_are_named_by_type() -> None:
