@@ -8,8 +8,9 @@ the run's config (:mod:`graphs.investigation.server`, contracts §6). No node re
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dynatrace_agent.client import DynatraceClient
@@ -34,3 +35,7 @@ class InvestigationContext:
     token_budget: int = 1500
     tools: Sequence[Any] | None = None
     max_follow_up: int = 2
+    #: Results two branches of one run share (``nodes.change_query``); not a parameter.
+    shared_calls: dict[tuple[Any, ...], asyncio.Future[Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )

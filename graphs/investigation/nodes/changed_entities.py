@@ -12,11 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dynatrace_agent.analysis import ProblemInfo, Window
+from dynatrace_agent.analysis import ProblemInfo
 from dynatrace_agent.analysis.signals import change_events
-from dynatrace_agent.capabilities import query_change_events
-from dynatrace_agent.client import DynatraceClient
-from dynatrace_agent.errors import DynatraceAgentError
 
 __all__ = ["TRIGGER_WINDOW", "changed_candidates"]
 
@@ -27,23 +24,16 @@ _MAX = 20
 _TYPE = re.compile(r"^([A-Z][A-Z0-9_]*)-[0-9A-F]{16}$")
 
 
-async def changed_candidates(
-    client: DynatraceClient, window: Window, problem: ProblemInfo, known: list[dict[str, Any]]
+def changed_candidates(
+    raw_events: list[dict[str, Any]], problem: ProblemInfo, known: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Candidate records (id and type) for entities changed in the trigger window and not known yet."""
-    try:
-        result = await query_change_events(
-            client,
-            timeframe_start=window.baseline_start,
-            timeframe_end=window.incident_end,
-            anchor=problem.start,
-            max_events=200,
-        )
-    except DynatraceAgentError:
-        return []  # the changes branch reports the gap; the metrics go on with the topology
+    """Candidate records (id and type) for entities changed in the trigger window and not known yet.
+
+    ``raw_events`` are the window's change event records (``nodes.change_query``).
+    """
     seen = {c["entity_id"] for c in known}
     out: list[dict[str, Any]] = []
-    for ch in change_events(result.raw, (), problem.start):
+    for ch in change_events(raw_events, (), problem.start):
         m = ch.minutes_from_start
         if ch.kind not in _MADE or m is None or not TRIGGER_WINDOW[0] <= m <= TRIGGER_WINDOW[1]:
             continue

@@ -6,16 +6,16 @@ one matters (it credits only changes on candidate entities; the others are decoy
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from dynatrace_agent.analysis import ProblemInfo
 from dynatrace_agent.analysis.signals import change_events
-from dynatrace_agent.capabilities import query_change_events
-from dynatrace_agent.capabilities.events import CHANGE_EVENT_TYPES
 from dynatrace_agent.client import DynatraceClient
 from graphs.investigation.context import InvestigationContext
+from graphs.investigation.nodes.change_query import window_change_events
 from graphs.investigation.nodes.common import (
     Collector,
     no_window_gap,
@@ -27,12 +27,14 @@ from graphs.investigation.state import InvestigationState
 
 __all__ = ["changes_node"]
 
-#: Change events, plus restarts: a crash-looping process is the analysis's own-trouble sign.
-_EVENT_TYPES = (*CHANGE_EVENT_TYPES, "PROCESS_RESTART")
-
 
 async def _gather(
-    client: DynatraceClient, state: InvestigationState, ctx: InvestigationContext, out: Collector
+    client: DynatraceClient,
+    state: InvestigationState,
+    ctx: InvestigationContext,
+    out: Collector,
+    *,
+    runtime: Runtime[InvestigationContext],
 ) -> None:
     window = window_of(state)
     if window is None:
@@ -40,18 +42,9 @@ async def _gather(
         return
     info = ProblemInfo.model_validate(state["problem_info"])
     # Every change in the window: the candidates are found at the same time (topology node),
-    # and the analysis only credits changes on candidates. Change events are few.
-    result = await out.attempt(
-        "events",
-        query_change_events(
-            client,
-            timeframe_start=window.baseline_start,
-            timeframe_end=window.incident_end,
-            anchor=info.start,
-            event_types=_EVENT_TYPES,
-            max_events=500,
-        ),
-    )
+    # and the analysis only credits changes on candidates. Change events are few, and the
+    # topology branch shares this query (entities changed right before the start).
+    result = await out.attempt("events", window_change_events(client, runtime, window, info.start))
     if result is None:
         return
     changes = change_events(result.raw, (), info.start, source=result.query)
@@ -76,4 +69,4 @@ def _affected_names(info: ProblemInfo) -> dict[str, str]:
 
 async def changes_node(state: InvestigationState, runtime: Runtime[InvestigationContext]) -> dict[str, Any]:
     """Change events on the candidates in the window."""
-    return await run_branch("changes", _gather, state, runtime)
+    return await run_branch("changes", partial(_gather, runtime=runtime), state, runtime)

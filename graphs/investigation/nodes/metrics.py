@@ -296,6 +296,7 @@ async def metrics_node(
 
 
 async def _changed(state: InvestigationState, runtime: Runtime[InvestigationContext]) -> list[dict[str, Any]]:
+    from graphs.investigation.nodes.change_query import window_change_events
     from graphs.investigation.nodes.changed_entities import changed_candidates
     from graphs.investigation.nodes.common import client_of
 
@@ -303,7 +304,12 @@ async def _changed(state: InvestigationState, runtime: Runtime[InvestigationCont
     info = state.get("problem_info")
     if window is None or not info:
         return []
-    return await changed_candidates(client_of(runtime), window, ProblemInfo.model_validate(info), [])
+    problem = ProblemInfo.model_validate(info)
+    try:
+        result = await window_change_events(client_of(runtime), runtime, window, problem.start)
+    except (DynatraceAgentError, ValueError):
+        return []  # the changes branch reports the gap; the metrics go on with the topology
+    return changed_candidates(result.raw, problem, [])
 
 
 def combine_updates(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from dynatrace_agent.analysis import ProblemInfo, Window
 from dynatrace_agent.analysis.signals import problem_info
 from dynatrace_agent.capabilities import get_problem
 from graphs.investigation.context import InvestigationContext
+from graphs.investigation.nodes.change_query import forget_shared_calls
 from graphs.investigation.nodes.common import (
     Collector,
     branch_budget,
@@ -88,6 +89,7 @@ async def problem_node(state: InvestigationState, runtime: Runtime[Investigation
     """Load the problem; raises when it cannot be loaded."""
     ctx = context_of(runtime)
     started = state.get("started_at") or time.time()
+    forget_shared_calls(runtime.context)
     await prepare_server_run(runtime)
     client = client_of(runtime)
     base_calls = client.api_calls
