@@ -165,7 +165,12 @@ SUMMARISERS: Sequence[Callable[[list[dict[str, Any]], int], str]] = [
 
 @pytest.mark.parametrize("index", range(len(SUMMARISERS)))
 @given(data=records, budget=st.integers(50, 5000))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# a fifth of the profile's examples per summariser (12 of them): 20 in a normal run, 200 nightly
+@settings(
+    max_examples=max(20, settings.default.max_examples // 5),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 def test_summaries_never_exceed_budget(index: int, data: list[dict[str, Any]], budget: int) -> None:
     text = SUMMARISERS[index](data, budget)
     assert isinstance(text, str) and text
