@@ -91,7 +91,6 @@ def test_never_a_500_and_every_accepted_notification_is_stored(tmp_path: Path) -
     app = create_app(make_config(tmp_path), start_workers=False)
     accepted: dict[str, set[str]] = {}
     with TestClient(app) as client:
-
         # examples from the profile: 100 in a normal run, 1,000 with HYPOTHESIS_PROFILE=nightly
         @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
         @given(raw=bodies)
