@@ -8,6 +8,7 @@ from dynatrace_agent.analysis.evidence import Candidate, Category, ChangeEvent, 
 from dynatrace_agent.analysis.ranking.category import candidate_category, problem_category
 from dynatrace_agent.analysis.ranking.context import CandidateState, RankContext, metric_owner
 from dynatrace_agent.analysis.ranking.model import Analysis, RankedCandidate
+from dynatrace_agent.analysis.ranking.propagation import seen_inside
 from dynatrace_agent.analysis.ranking.scoring import CHANGE_TRIGGER_THRESHOLD, FALSE_ALARM_THRESHOLD, clamp
 from dynatrace_agent.analysis.ranking.strength import deviation_strength
 from dynatrace_agent.analysis.ranking.suspect_response import caller_has_own_trouble
@@ -36,7 +37,10 @@ def conclude(evidence: Evidence, ctx: RankContext) -> Analysis:
             )
         )
     deviation = {cid: st.deviation() for cid, st in states.items()}
-    ranked.sort(key=lambda r: (-r.score, -deviation[r.entity_id], r.entity_id))
+    # Equal scores: a candidate whose callees were checked and found normal before one seen
+    # only from outside, then the larger deviation; the id only keeps the order stable.
+    outside = {cid: not seen_inside(ctx, cid) for cid in states}
+    ranked.sort(key=lambda r: (-r.score, outside[r.entity_id], -deviation[r.entity_id], r.entity_id))
     _place_suspects(ranked, states)
     max_dev = max(deviation.values(), default=0.0)
     if ctx.blind:

@@ -89,6 +89,20 @@ def downstream_explanation(ctx: RankContext) -> None:
 _EFFECT_OF_CALLERS = frozenset({"throughput"})
 
 
+def seen_inside(ctx: RankContext, cid: str) -> bool:
+    """Whether the candidate's own trouble is confirmed from inside: it calls candidates we see,
+    and nothing below it is anomalous.
+
+    An entity seen only from its callers' side (no callees known: a remote endpoint, a load
+    balancer, an opaque service) may be relaying trouble from something no one can see, so an
+    equal anomaly on it says less than one whose callees were checked and found normal.
+    """
+    below = downstream_of(ctx, cid)
+    return bool(below) and all(
+        _explaining_deviation(ctx.states[d]) < ANOMALY_THRESHOLD for d in below if d in ctx.states
+    )
+
+
 def _explaining_deviation(st: CandidateState) -> float:
     """How anomalous a candidate is, counting only deviations that can propagate to callers."""
     return combine(
