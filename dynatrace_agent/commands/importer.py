@@ -46,12 +46,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         one.add_argument("--out", required=True, type=Path, help="folder to write the case folders into")
         one.add_argument("--overwrite", action="store_true", help="replace case folders that already exist")
         one.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+        if name == "petshop":
+            one.add_argument(
+                "--without-change-events",
+                action="store_true",
+                help="leave every change event out (an ablation: what the metrics and call graph alone "
+                "say, as for a fault no change event records)",
+            )
         one.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     import_dataset = DATASETS[args.dataset][0]()
-    summary = import_dataset(args.src, args.out, overwrite=args.overwrite, quiet=args.quiet)
+    options = {"without_changes": True} if getattr(args, "without_change_events", False) else {}
+    summary = import_dataset(args.src, args.out, overwrite=args.overwrite, quiet=args.quiet, **options)
     print(f"wrote {len(summary.written)} cases to {args.out}")
     for case_id, reason in sorted(summary.skipped.items()):
         print(f"  skipped {case_id}: {reason}")

@@ -91,12 +91,19 @@ def load_scenarios(root: Path, skipped: dict[str, str]) -> list[Scenario]:
 
 
 def import_dataset(
-    src: Path, out: Path, *, overwrite: bool = False, quiet: bool = False, match_levels: bool = False
+    src: Path,
+    out: Path,
+    *,
+    overwrite: bool = False,
+    quiet: bool = False,
+    match_levels: bool = False,
+    without_changes: bool = False,
 ) -> ImportSummary:
     """Write one case per PetShop issue under ``out``; return what was written and skipped.
 
     ``match_levels`` scales the fault-free baseline to the issue's pre-change level (see
-    :mod:`dynatrace_agent.importers.petshop_series`); off by default.
+    :mod:`dynatrace_agent.importers.petshop_series`); off by default. ``without_changes`` leaves
+    the change events out (see :func:`~dynatrace_agent.importers.petshop_case.build_case`).
     """
     root = dataset_root(Path(src))
     summary = ImportSummary()
@@ -114,7 +121,9 @@ def import_dataset(
             case_id = issue.case_id
             try:
                 table = read_metrics(issue.folder / "metrics.csv")
-                meta, tenant = build_case(scenario, issue, table, match_levels=match_levels)
+                meta, tenant = build_case(
+                    scenario, issue, table, match_levels=match_levels, without_changes=without_changes
+                )
                 writer.write(meta, tenant)
             except (DatasetFormatError, NoAlert, CaseFormatError) as exc:
                 summary.skipped[case_id] = str(exc)

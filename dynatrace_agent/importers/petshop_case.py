@@ -163,9 +163,19 @@ def _hhmm(epoch: float) -> str:
 
 
 def build_case(
-    scenario: Scenario, issue: Issue, table: MetricTable, *, match_levels: bool = False
+    scenario: Scenario,
+    issue: Issue,
+    table: MetricTable,
+    *,
+    match_levels: bool = False,
+    without_changes: bool = False,
 ) -> tuple[dict[str, Any], dict[str, list[Any]]]:
-    """``case.json`` and the tenant tables for one issue; raises :class:`NoAlert` when nothing alerts."""
+    """``case.json`` and the tenant tables for one issue; raises :class:`NoAlert` when nothing alerts.
+
+    ``without_changes`` leaves every change event out (an ablation): the case then asks what the
+    metrics and the call graph alone say, as for a fault no change event records (extra load, a
+    change made outside the deployment pipeline).
+    """
     target = issue.target
     timeline = make_timeline(table, scenario.baseline, target.timestamp, match_levels=match_levels)
     injection = target.timestamp + timeline.offset
@@ -183,7 +193,7 @@ def build_case(
         nodes, calls, first_seen_ms=int(timeline.start * 1000), last_seen_ms=int(now * 1000)
     )
     problem = _problem(issue, timeline, found)
-    events = _events(scenario, issue, timeline)
+    events = [] if without_changes else _events(scenario, issue, timeline)
     change = issue.change
 
     root = target.root_cause
@@ -194,7 +204,7 @@ def build_case(
     unit = "ms" if target.metric == "latency" else "%"
     scale = 1000.0 if target.metric == "latency" else 1.0
     facts = []
-    if change.has_event:
+    if change.has_event and not without_changes:
         facts.append(f"{change.name} on {root} at {_hhmm(injection)}")
     elif change.kind == "traffic":
         facts.append(
@@ -229,7 +239,9 @@ def build_case(
         "expected": {
             "root_cause": {"entity_id": node_id(root), "name": names},
             "category": change.category,
-            "change_event_id": issue.event_id(timeline.offset) if change.has_event else None,
+            "change_event_id": (
+                issue.event_id(timeline.offset) if change.has_event and not without_changes else None
+            ),
             "facts": facts,
         },
         "tags": [
@@ -238,6 +250,7 @@ def build_case(
             f"scenario:{scenario.name}",
             f"split:{issue.split}",
             f"metric:{target.metric}",
+            *(["ablation:no-change-events"] if without_changes else []),
         ],
         "source": {
             "dataset": "petshop",

@@ -301,3 +301,29 @@ def test_cli_names_the_problem_with_a_bad_source(tmp_path: Path, capsys: pytest.
     assert main(["import", "petshop", str(tmp_path), "--out", str(tmp_path / "out")]) != 0
     err = capsys.readouterr().err
     assert "graph.csv" in err and "Traceback" not in err
+
+
+# -- ablation: no change events ---------------------------------------------------------------------
+
+
+def test_without_change_events_the_same_incident_carries_no_change(tmp_path: Path) -> None:
+    out = tmp_path / "nochg"
+    assert main(["import", "petshop", str(FIXTURE), "--out", str(out), "--without-change-events"]) == 0
+    plain = import_dataset(FIXTURE, tmp_path / "plain", quiet=True)
+    for case_id in plain.written:
+        bare, full = load_case(out / case_id), load_case(tmp_path / "plain" / case_id)
+        assert bare.tables["events"] == [], "no change event of any issue is left"
+        assert bare.expected is not None and full.expected is not None
+        assert bare.expected.change_event_id is None
+        # the truth and the telemetry are the same incident's; only the events are gone
+        assert bare.expected.root_cause_entity_id == full.expected.root_cause_entity_id
+        assert bare.expected.category == full.expected.category
+        assert bare.metrics == full.metrics and bare.entities == full.entities
+        assert "ablation:no-change-events" in bare.tags and "ablation:no-change-events" not in full.tags
+        assert not any(" set to " in fact for fact in bare.expected.facts), "no fact names the change"
+
+
+def test_only_petshop_offers_the_ablation(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["import", "nezha", str(FIXTURE), "--out", "x", "--without-change-events"])
+    assert "unrecognized arguments: --without-change-events" in capsys.readouterr().err
