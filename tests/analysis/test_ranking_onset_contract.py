@@ -94,9 +94,7 @@ def test_the_boundary_is_more_than_four_minutes() -> None:
 
 def test_failures_before_the_problem_opened_do_not_set_the_reference() -> None:
     """The reference is the problem's start when the earliest onset precedes it."""
-    early_noise = _ctx(
-        _traces(FIRST, _at(-10.0)), _traces(LATER, _at(2.0)), ev=evidence(problem=problem())
-    )
+    early_noise = _ctx(_traces(FIRST, _at(-10.0)), _traces(LATER, _at(2.0)), ev=evidence(problem=problem()))
     late_onset(early_noise)
     assert _late(early_noise) == set()  # 2 min after the problem opened: on time
     # …and against the earliest onset when the problem's start is unknown
