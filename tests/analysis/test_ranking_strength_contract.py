@@ -101,7 +101,7 @@ def test_success_apdex_and_uptime_read_like_availability(key: str) -> None:
 
 
 def test_a_brief_blip_counts_less_than_a_sustained_move_in_both_directions() -> None:
-    blip = {"incident_persistence": 0.25, "incident_points": 30}
+    blip: dict[str, Any] = {"incident_persistence": 0.25, "incident_points": 30}
     assert deviation_strength(_availability(-4.0, -0.5, **blip)) == pytest.approx(0.75 * 0.65)
     assert deviation_strength(_dev(z=4.0, rel=0.5, **blip)) == pytest.approx(0.75 * 0.65)
 
