@@ -165,3 +165,28 @@ def test_the_load_reason_names_at_most_three_overloaded_services() -> None:
     assert ctx.states[ENTRY].reasons == [
         "the services it calls are overloaded by its extra traffic: leaf-0, leaf-1, leaf-2"
     ]
+
+
+def test_a_throughput_signal_of_zero_is_no_extra_traffic() -> None:
+    ctx = _chain()
+    ctx.states[MID].signals["throughput"] = 0.8
+    ctx.states[LEAF].signals.update({"throughput": 0.0, "latency": 0.6})
+    traffic_signals(ctx)
+    assert not any("extra traffic comes from" in c for c in ctx.states[LEAF].counter)
+    assert ctx.states[LEAF].signals["throughput"] == 0.0
+
+
+def test_a_host_without_resource_trouble_or_unknown_is_left_alone() -> None:
+    ctx = _ctx(
+        svc(ENTRY, "entry", calls=[MID]),
+        svc(MID, "mid", hosts=[HOST, "HOST-NOWHERE"]),
+        svc(HOST, "host-1", type="HOST"),
+    )
+    ctx.states[ENTRY].signals["throughput"] = 0.8
+    ctx.states[MID].signals.update({"throughput": 0.6, "latency": 0.6})
+    ctx.states[HOST].signals["latency"] = 0.4
+    traffic_signals(ctx)
+    assert ctx.states[MID].explained_by == [ENTRY]
+    assert ctx.states[HOST].explained_by == []
+    assert ctx.states[HOST].counter == []
+    assert ctx.states[HOST].signals == {"latency": 0.4}
