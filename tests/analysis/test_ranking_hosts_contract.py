@@ -144,8 +144,11 @@ def test_a_process_nothing_was_measured_about_is_left_alone() -> None:
     assert ctx.states[A].counter == []
 
 
-def test_a_host_without_resource_trouble_of_its_own_changes_nothing() -> None:
+@pytest.mark.parametrize("measured", [True, False])
+def test_a_host_without_resource_trouble_of_its_own_changes_nothing(measured: bool) -> None:
     ctx = _ctx(_on_host(A, "batch"), _on_host(B, "web"), host_resource=0.0, own={A: 0.9})
+    if not measured:
+        del ctx.own_resource[HOST]
     ctx.states[B].signals["latency"] = 0.6
     host_signals(ctx)
     assert ctx.states[A].hints == {} and ctx.states[A].reasons == []
