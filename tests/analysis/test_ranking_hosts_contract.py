@@ -124,7 +124,8 @@ def test_a_starved_process_makes_the_host_its_noisy_neighbour() -> None:
 def test_a_process_measured_through_its_process_group_counts_as_measured() -> None:
     pg = "PROCESS_GROUP-0000000000000009"
     ctx = _ctx(
-        _on_host(A, "web", process_groups=[pg.lower()]), _on_host(B, "api", process_groups=["PROCESS_GROUP-X"])
+        _on_host(A, "web", process_groups=[pg.lower()]),
+        _on_host(B, "api", process_groups=["PROCESS_GROUP-X"]),
     )
     ctx.states[pg] = CandidateState(candidate=svc(pg, "web-pg", type="PROCESS_GROUP"))
     ctx.index.add(ctx.states[pg].candidate)
