@@ -66,6 +66,7 @@ def test_failures_beginning_ten_minutes_after_the_first_are_late_and_say_so() ->
     assert ctx.states[FIRST].late is False
     counter = " ".join(ctx.states[LATER].counter)
     assert "began 10 min after the first failures" in counter
+    assert "a consequence or a separate issue" in counter
     assert not ctx.states[FIRST].counter
 
 
