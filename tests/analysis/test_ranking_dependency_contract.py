@@ -96,6 +96,9 @@ def test_the_target_with_most_failed_calls_wins_and_ties_go_to_the_first_name() 
     most = _ctx({"orders-db": 3, "billing-db": 9}, _db(), _db(DB2, "billing-db"))
     dependency_signals(most)
     assert most.states[FRONT].relays_to == DB2
+    later_name = _ctx({"billing-db": 3, "orders-db": 9}, _db(), _db(DB2, "billing-db"))
+    dependency_signals(later_name)
+    assert later_name.states[FRONT].relays_to == DB
     tie = _ctx({"orders-db": 5, "billing-db": 5}, _db(), _db(DB2, "billing-db"))
     dependency_signals(tie)
     assert tie.states[FRONT].relays_to == DB2
