@@ -82,7 +82,7 @@ def test_a_culprit_without_suffering_neighbours_gets_no_neighbour_signal() -> No
 
 
 def test_the_culprit_names_at_most_three_neighbours_and_the_host_two_culprits() -> None:
-    residents = [_on_host(f"SERVICE-{i}", f"svc-{i}") for i in range(6)]
+    residents = [_on_host(f"SERVICE-{i}", f"svc-{i}") for i in range(7)]
     own = {"SERVICE-0": 0.5, "SERVICE-1": 0.6, "SERVICE-2": 0.7}
     ctx = _ctx(*residents, own=own)
     host_signals(ctx)

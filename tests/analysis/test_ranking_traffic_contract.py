@@ -143,6 +143,19 @@ def test_a_caller_without_extra_traffic_is_not_upstream() -> None:
     assert ctx.states[MID].counter == []
     assert ctx.states[MID].hints == {"traffic": 2.0}
     assert ctx.states[LEAF].explained_by == [MID]
+    assert ctx.states[LEAF].signals["throughput"] == pytest.approx(0.18)
+    assert "its extra traffic comes from mid" in ctx.states[LEAF].counter
+
+
+def test_a_caller_without_a_throughput_signal_leaves_the_surge_to_its_callee() -> None:
+    ctx = _chain()  # entry has no signals at all: mid is where the traffic starts
+    ctx.states[MID].signals["throughput"] = 0.8
+    ctx.states[LEAF].signals.update({"throughput": 0.6, "latency": 0.6})
+    traffic_signals(ctx)
+    assert ctx.states[MID].signals["throughput"] == 0.8
+    assert ctx.states[MID].counter == []
+    assert ctx.states[MID].hints == {"traffic": 2.0}
+    assert ctx.states[LEAF].explained_by == [MID]
 
 
 def test_extra_traffic_from_several_callers_names_the_first_two() -> None:
