@@ -517,3 +517,122 @@ def test_davis_change_minutes_need_the_problem_start() -> None:
     (out,) = davis_changes(evidence(problem=prob))
     assert out.minutes_from_start is None
     assert out.timestamp == START
+
+
+# --- edges of the step window ----------------------------------------------------------------
+
+
+def test_a_later_change_cuts_the_step_window_however_its_time_is_known() -> None:
+    first = _event("d-1", -1.5)
+    # buckets at -2, -1 and 0 follow the change; the jump is in the bucket at the start
+    steady = [100.0 + (1.0 if i % 2 else -1.0) for i in range(20)]
+    m = _series([*steady, 100.0, 100.0, 100.0, 600.0], first_minutes=-23.0)
+    assert _strength([first], metrics=[m]) == pytest.approx(1.0)  # nothing later: all three count
+    stamped = _event("d-2", 0.0, entity_ids=[PRICE]).model_copy(update={"minutes_from_start": None})
+    by_minutes = _event("d-3", -1.0, entity_ids=[PRICE], timestamp=None)
+    at_start = _event("d-4", 0.0, entity_ids=[PRICE], timestamp=None)
+    for later in (stamped, by_minutes, at_start):
+        assert _strength([first, later], metrics=[m]) == pytest.approx(0.25), later.event_id
+    # a later change a minute before the start keeps only the bucket at -2
+    m2 = _series([*steady, 100.0, 100.0, 600.0, 600.0], first_minutes=-23.0)
+    assert _strength([first, by_minutes], metrics=[m2]) == pytest.approx(0.25)
+    assert _strength([first, at_start], metrics=[m2]) == pytest.approx(1.0)
+
+
+def test_only_the_hour_before_the_change_sets_the_normal_level() -> None:
+    # a long high history ending 70 minutes before the change is not its normal level
+    old = [300.0] * 130
+    steady = [300.0] * 5 + [100.0] * 55
+    m = _series([*old, *steady, 200.0, 200.0, 200.0], first_minutes=-200.0)
+    st = _run([change("d-1", CART, minutes=-10.0)], metrics=[m])
+    assert any("moved 100 → 200 right after" in r for r in st.reasons)
+
+
+def test_a_point_exactly_an_hour_before_the_change_is_part_of_its_normal_level() -> None:
+    # three known points before the change: one exactly an hour before it, two just before it
+    gap: list[float | None] = [None] * 57
+    values: list[float | None] = [100.0, *gap, 101.0, 99.0, 200.0, 200.0, 200.0]
+    m = MetricDeviation(
+        entity_id=CART,
+        metric_key="dt.service.response.time",
+        kind="latency",
+        series_start=START - timedelta(minutes=70),
+        series_step_s=60.0,
+        series=values,
+    )
+    st = _run([change("d-1", CART, minutes=-10.0)], metrics=[m])
+    assert any("moved 100 → 200 right after" in r for r in st.reasons)
+
+
+def test_the_points_at_and_after_the_change_are_no_part_of_its_normal_level() -> None:
+    # two steady points before the change are too few to tell a step, however high what follows
+    m = _series([99.0, 101.0, 200.0, 200.0, 1000.0], first_minutes=-12.0)
+    st = _run([change("d-1", CART, minutes=-10.0)], metrics=[m])
+    assert st.signals["change"] == pytest.approx(0.25)
+    assert not any("right after the change" in r for r in st.reasons)
+
+
+def test_a_step_five_minutes_after_the_change_is_not_its_doing_even_before_a_later_change() -> None:
+    gap: list[float | None] = [None] * 5
+    values: list[float | None] = [*[100.0 + (1.0 if i % 2 else -1.0) for i in range(10)], *gap, 400.0]
+    m = MetricDeviation(
+        entity_id=CART,
+        metric_key="dt.service.response.time",
+        kind="latency",
+        series_start=START - timedelta(minutes=20),
+        series_step_s=60.0,
+        series=values,
+    )
+    later = _event("d-2", 5.0, entity_ids=[PRICE])
+    assert _strength([change("d-1", CART, minutes=-10.0), later], metrics=[m]) == pytest.approx(0.25)
+
+
+def test_metrics_that_cannot_tell_do_not_hide_one_that_steps() -> None:
+    other_entity = _steady_then([400.0] * 3, entity=PRICE)
+    traffic = _steady_then([400.0] * 3, key="dt.service.request.count")
+    too_short = _steady_then([400.0] * 3, n=2, key="dt.process.memory.usage")
+    good = _steady_then([200.0] * 3)
+    st = _run([change("d-1", CART, minutes=-10.0)], metrics=[other_entity, traffic, too_short, good])
+    steps = [r for r in st.reasons if "right after the change" in r]
+    assert steps == [
+        "dt.service.response.time moved 100 → 200 right after the change (the hour before it was steady)"
+    ]
+
+
+def test_of_two_equally_sharp_steps_the_first_metric_is_reported() -> None:
+    a = _steady_then([400.0] * 3, key="dt.process.cpu.usage")
+    b = _steady_then([500.0] * 3, key="dt.process.memory.usage")  # also beyond a full step
+    st = _run([change("d-1", CART, minutes=-10.0)], metrics=[a, b])
+    steps = [r for r in st.reasons if "right after the change" in r]
+    assert len(steps) == 1 and steps[0].startswith("dt.process.cpu.usage moved 100 → 400")
+
+
+def test_a_full_step_adds_no_reason_when_the_deviation_already_counts_as_much() -> None:
+    # origin 0.8 is 0.4 of own deviation: as much as a full step counts
+    st = _run(
+        [change("d-1", CART, minutes=-10.0)], metrics=[_steady_then([400.0] * 3)], signals={"origin": 0.8}
+    )
+    assert not any("right after the change" in r for r in st.reasons)
+
+
+def test_changes_that_do_not_count_do_not_hide_one_that_does() -> None:
+    restart = _event("r-1", -3.0, kind="other", event_type="PROCESS_RESTART", name="Container OOMKilled")
+    skipped = [
+        restart,
+        change("x-1", PRICE),
+        change("x-2", CART, minutes=-200.0),
+        change("x-3", CART, minutes=20.0),
+    ]
+    st = _run([*skipped, change("d-1", CART, minutes=-8.0)], signals={"origin": 0.8})
+    assert st.best_change is not None and st.best_change.event_id == "d-1"
+    assert [e.records for e in st.evidence] == [["d-1"]]
+
+
+def test_a_change_within_a_minute_after_the_start_says_after() -> None:
+    st = _run([_event("ev-9", 0.6, name="x")], signals={"origin": 0.8})
+    assert "1 min after the problem started" in st.reasons[0]
+
+
+def test_of_two_equally_strong_changes_the_first_is_the_best_change() -> None:
+    st = _run([change("d-1", CART, minutes=-8.0), change("d-2", CART, minutes=-5.0)], signals={"origin": 0.8})
+    assert st.best_change is not None and st.best_change.event_id == "d-1"
