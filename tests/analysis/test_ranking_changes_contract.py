@@ -533,6 +533,11 @@ def test_a_later_change_cuts_the_step_window_however_its_time_is_known() -> None
     at_start = _event("d-4", 0.0, entity_ids=[PRICE], timestamp=None)
     for later in (stamped, by_minutes, at_start):
         assert _strength([first, later], metrics=[m]) == pytest.approx(0.25), later.event_id
+    # a change whose time is not known at all cuts nothing
+    untimed = _event("d-5", 0.0, entity_ids=[PRICE], timestamp=None).model_copy(
+        update={"minutes_from_start": None}
+    )
+    assert _strength([first, untimed], metrics=[m]) == pytest.approx(1.0)
     # a later change a minute before the start keeps only the bucket at -2
     m2 = _series([*steady, 100.0, 100.0, 600.0, 600.0], first_minutes=-23.0)
     assert _strength([first, by_minutes], metrics=[m2]) == pytest.approx(0.25)
