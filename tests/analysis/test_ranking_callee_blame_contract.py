@@ -353,7 +353,9 @@ def test_blame_moves_once_per_caller() -> None:
 
 def test_an_address_repeated_in_one_message_counts_no_more_than_all_errors() -> None:
     # every message names the price service and addresses stock twice: neither share exceeds all
-    ctx = _ctx([_pattern("bad price from price service via http://stock:80/x (stock.default.svc)")])
+    ctx = _ctx(
+        [_pattern("bad price from price service via http://stock:80/x (stock-7d9f8c6b5-x2k4q.default.svc)")]
+    )
     assert _blamed(ctx) == PRICE
     assert ctx.states[PRICE].signals["origin"] == pytest.approx(1.0)
 
@@ -397,3 +399,28 @@ def test_callers_that_cannot_blame_do_not_stop_one_that_can() -> None:
         ctx.states[cid].logs = lg
     assert _blamed(ctx) == PRICE
     assert [ctx.states[i].relays_to for i in ids] == [None, None, None, None]
+
+
+@pytest.mark.parametrize(
+    "message", ["shippingrate service failed", "bad answer from shipping_rate api", "Shipping-Rate-Svc"]
+)
+def test_a_name_of_several_words_is_recognised_with_or_without_separators(message: str) -> None:
+    cands = [svc(CART, "cart"), svc(PRICE, "ts-shipping-rate-service"), svc(STOCK, "stock")]
+    assert _blamed(_ctx([_pattern(message)], candidates=cands)) == PRICE
+
+
+def test_a_name_without_a_service_suffix_is_recognised_by_its_words() -> None:
+    cands = [svc(CART, "cart"), svc(PRICE, "order-book"), svc(STOCK, "stock")]
+    assert _blamed(_ctx([_pattern("Order Book rejected the quote")], candidates=cands)) == PRICE
+    assert _blamed(_ctx([_pattern("order_book rejected the quote")], candidates=cands)) == PRICE
+
+
+def test_a_short_name_is_recognised_by_its_address_and_that_message_is_quoted() -> None:
+    cands = [svc(CART, "cart"), svc(PRICE, "price"), svc(STOCK, "db", type="DATABASE_SERVICE")]
+    ctx = _ctx(
+        [_pattern("query failed, retrying", 4), _pattern("dial tcp db:5432: connection refused", 6)],
+        candidates=cands,
+        calls=[],
+    )
+    assert _blamed(ctx) == STOCK
+    assert ctx.states[STOCK].reasons[0].endswith("“dial tcp db:5432: connection refused”")
