@@ -228,14 +228,17 @@ def test_metric_owner_is_the_entity_else_a_name_dimension() -> None:
     by_pod = by_pod.model_copy(update={"dimensions": {"k8s.pod.name": "price-7d9f8c6b5-x2k4q"}})
     assert metric_owner(idx, by_pod) is price
     # the service name comes before the generic "name" dimension
-    by_service = metric(None, "app.latency", 1.0, 2.0).model_copy(
-        update={"dimensions": {"name": "cart", "service.name": "price"}}
+    by_service = metric("", "app.latency", 1.0, 2.0).model_copy(
+        update={"entity_id": None, "dimensions": {"name": "cart", "service.name": "price"}}
     )
     assert metric_owner(idx, by_service) is price
     by_name = metric("HOST-9", "app.latency", 1.0, 2.0).model_copy(update={"dimensions": {"name": "Cart"}})
     assert metric_owner(idx, by_name) is cart
-    workload = metric(None, "app.latency", 1.0, 2.0).model_copy(
-        update={"dimensions": {"k8s.workload.name": "unknown", "k8s.container.name": "price"}}
+    workload = metric("", "app.latency", 1.0, 2.0).model_copy(
+        update={
+            "entity_id": None,
+            "dimensions": {"k8s.workload.name": "unknown", "k8s.container.name": "price"},
+        }
     )
     assert metric_owner(idx, workload) is price
     nobody = metric("HOST-1", "dt.host.cpu.usage", 1.0, 2.0).model_copy(update={"dimensions": {"x": "cart"}})
