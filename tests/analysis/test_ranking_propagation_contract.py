@@ -1,6 +1,7 @@
 """Propagation's contract: a symptom an anomalous callee explains is discounted, the deepest
 anomalous callee gets the credit, and a changed caller that fails on its own explains the
-callees it floods rather than the other way round."""
+callees it floods rather than the other way round. A service is seen from inside only when it
+calls something and all of that is normal."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from dynatrace_agent.analysis.evidence import Candidate, ChangeEvent, TraceStats, TraceWindowStats
 from dynatrace_agent.analysis.ranking.context import CandidateIndex, CandidateState, RankContext
-from dynatrace_agent.analysis.ranking.propagation import downstream_explanation, downstream_of
+from dynatrace_agent.analysis.ranking.propagation import downstream_explanation, downstream_of, seen_inside
 
 from .scenarios import change, evidence, svc
 
@@ -435,3 +436,36 @@ def test_every_callee_of_a_changed_caller_is_judged_on_its_own() -> None:
         False,
         True,
     ]
+
+
+# --- seen from inside ------------------------------------------------------------------------------------
+
+
+def test_a_service_is_seen_inside_only_when_it_calls_something_and_all_of_it_is_normal() -> None:
+    a = "SERVICE-A"
+    ctx = _ctx(
+        {FRONT: [CART], CART: [DB]}, {FRONT: {"latency": 1.0}, CART: {"latency": 0.1}, DB: {"latency": 0.1}}
+    )
+    assert seen_inside(ctx, FRONT) and seen_inside(ctx, CART)
+    assert not seen_inside(ctx, DB)  # a leaf: nothing is seen inside it
+    ctx.states[DB].signals["origin"] = 1.0  # two calls down, and it still counts
+    assert not seen_inside(ctx, FRONT) and not seen_inside(ctx, CART)
+    lonely = _ctx({}, {a: {"latency": 1.0}})
+    assert not seen_inside(lonely, a)
+
+
+def test_a_callee_anomalous_from_fifteen_hundredths_hides_the_inside() -> None:
+    at = _ctx({CART: [DB]}, {CART: {"latency": 1.0}, DB: {"origin": 0.3}})  # 0.15
+    below = _ctx({CART: [DB]}, {CART: {"latency": 1.0}, DB: {"origin": 0.29}})  # 0.145
+    assert not seen_inside(at, CART)
+    assert seen_inside(below, CART)
+
+
+def test_more_traffic_at_a_callee_does_not_hide_the_inside_but_its_host_does() -> None:
+    busy = _ctx({CART: [DB]}, {CART: {"latency": 1.0}, DB: {"throughput": 1.0}})
+    assert seen_inside(busy, CART)
+    hosted = _hosted([])
+    hosted.states[HOST].signals["resource"] = 1.0
+    assert not seen_inside(hosted, FRONT)
+    hosted.states[HOST].signals["resource"] = 0.0
+    assert seen_inside(hosted, FRONT)
