@@ -79,9 +79,7 @@ def test_the_latency_signal_grows_with_the_resource_evidence() -> None:
     assert half == pytest.approx(full / 2)
 
 
-@pytest.mark.parametrize(
-    ("resource", "fires"), [(0.5, True), (1.0, True), (0.49, False), (0.0, False)]
-)
+@pytest.mark.parametrize(("resource", "fires"), [(0.5, True), (1.0, True), (0.49, False), (0.0, False)])
 def test_resource_evidence_must_reach_the_minimum(resource: float, fires: bool) -> None:
     assert MIN_RESOURCE == 0.5  # the documented minimum the cases straddle
     st = _starved(resource=resource).states[CART]
