@@ -209,3 +209,30 @@ def test_a_relaying_caller_s_hints_also_go_to_its_dependency() -> None:
     assert ctx.states[DB].hints == {"dependency": pytest.approx(0.4)}
     alone = _run(_logs(0, 16, new=[_pattern("too many connections", 4)]))
     assert alone.states[DB].hints == {}
+
+
+def test_the_quote_of_a_new_pattern_follows_the_rates() -> None:
+    st = _run(_logs(0, 8, new=[_pattern("Timeout calling ledger", 8)])).states[CART]
+    assert st.reasons == ["error logs 0/min → 0.8/min; new: “Timeout calling ledger”"]
+
+
+def test_patterns_of_one_family_add_up() -> None:
+    new = [_pattern("Connection refused", 3), _pattern("deadlock detected", 3), _pattern("panic: nil map", 2)]
+    st = _run(_logs(0, 16, new=new)).states[CART]
+    assert st.hints == {"dependency": pytest.approx(0.75), "code": pytest.approx(0.25)}
+
+
+def test_quiet_logs_give_no_hints_at_all() -> None:
+    st = _run(_logs(0, 2, new=[_pattern("NullPointerException", 1)])).states[CART]
+    assert st.signals == {} and st.hints == {}
+
+
+def test_a_candidate_without_logs_does_not_stop_the_others() -> None:
+    ev = evidence(
+        candidates=[svc(DB, "orders-db", is_database=True), svc(CART, "cart")],
+        logs=[_logs(0, 16)],
+        window=WINDOW,
+    )
+    ctx = _ctx(ev)
+    log_signals(ctx)
+    assert ctx.states[CART].signals["logs"] == 1.0

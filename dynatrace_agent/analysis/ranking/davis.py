@@ -32,7 +32,8 @@ _DAVIS_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("memory", re.compile(r"memory|\boom\b|heap")),
     ("cpu", re.compile(r"\bcpu|saturat")),
     ("network", re.compile(r"network|packet|\bnic\b|retransmi|connectivity")),
-    ("availability", re.compile(r"unavailable|down|not ready|restart|crash|lost")),
+    # "down" as a word (or a shutdown): a slowdown is latency, not availability
+    ("availability", re.compile(r"unavailable|\bdown\b|shut ?down|not ready|restart|crash|lost")),
     ("latency", re.compile(r"response time|slowdown|latency|duration")),
     ("failure", re.compile(r"failure|error|exception")),
     ("throughput", re.compile(r"traffic|load|request count|throughput")),
