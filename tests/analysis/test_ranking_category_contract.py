@@ -123,6 +123,8 @@ def test_a_dependency_with_no_trouble_of_its_own_is_blamed_for_its_answers() -> 
         svc(CART, "cart", is_external=True),
         svc(CART, "orders-db"),
         svc(CART, "dynamodb-sessions"),
+        svc(CART, "ORDERS-DB"),
+        svc(CART, "customer database"),
         svc(CART, "cart", type="DATABASE_SERVICE"),
     ],
 )
@@ -133,7 +135,7 @@ def test_a_data_store_or_external_system_blamed_by_its_callers_stays_a_dependenc
 
 
 def test_names_that_only_contain_a_store_word_are_plain_services() -> None:
-    for name in ("dashboard", "sqlite3"):
+    for name in ("tablets", "sqlite3"):
         assert _cat({"dependency": 1.0}, candidate=svc(CART, name)) == "code", name
     assert _cat({"dependency": 1.0}, candidate=svc(CART, None)) == "code"  # type: ignore[arg-type]
 
@@ -308,3 +310,32 @@ def test_evidence_davis_does_not_call_root_cause_relevant_is_ignored() -> None:
 )
 def test_the_title_decides_when_the_evidence_does_not(title: str, category: str) -> None:
     assert _problem(title) == category
+
+
+def test_an_untyped_entity_is_taken_for_a_service() -> None:
+    assert _cat({"dependency": 1.0}, candidate=svc(CART, "cart", type=None)) == "code"
+
+
+@pytest.mark.parametrize(
+    ("signals", "category"),
+    [
+        # each own failure signal votes half its weight for code, against a network vote
+        ({"latency": 1.0, "failure_rate": 0.3, "network": 0.75}, "network"),  # 0.2625 > 0.2125
+        ({"latency": 1.0, "failure_rate": 0.3, "network": 0.55}, "code"),  # 0.1925 < 0.2125
+        ({"failure_metric": 1.0, "network": 0.5}, "network"),  # 0.175 > 0.15
+        ({"failure_metric": 1.0, "network": 0.4}, "code"),  # 0.14 < 0.15
+        ({"failure_rate": 1.0, "network": 0.4}, "network"),  # 0.14 > 0.125
+        ({"failure_rate": 1.0, "network": 0.3}, "code"),  # 0.105 < 0.125
+        # a failure origin votes its full weight
+        ({"origin": 1.0, "network": 1.0, "path": 0.4}, "network"),  # 0.53 > 0.5
+        ({"origin": 1.0, "network": 1.0, "path": 0.3}, "code"),  # 0.485 < 0.5
+    ],
+)
+def test_own_failures_weigh_against_other_signs(signals: dict[str, float], category: str) -> None:
+    assert _cat(signals) == category
+
+
+def test_resource_must_vote_more_than_a_twentieth_to_explain_a_slowdown() -> None:
+    quiet = {"latency": 0.5, "failure_rate": 0.2}
+    assert _cat({**quiet, "resource": 0.125}) == "network"  # exactly 0.05
+    assert _cat(quiet, hints={"resource": 0.3}) == "resource"  # a resource hint votes too
