@@ -53,7 +53,8 @@ def test_a_starved_service_owns_its_slowdown_with_the_p90_reading_and_traces_evi
     assert len(st.reasons) == 1
     reason = st.reasons[0]
     assert "p90 100 ms → 400 ms" in reason
-    assert "resource use rose" in reason and "starved process is slow in everything" in reason
+    assert "while its own resource use rose" in reason
+    assert "starved process is slow in everything" in reason
     assert len(st.evidence) == 1
     item = st.evidence[0]
     assert (item.kind, item.entity_id, item.source) == ("traces", CART, "fetch spans")
