@@ -250,3 +250,34 @@ def test_strength_follows_log2_of_the_ratio() -> None:
     st = _with_evidence(_metric("Traffic", 100.0, 283.0)).states[CART]
     assert st.signals["davis_evidence"] == pytest.approx(math.log2(2.83) / 3)
     assert st.davis_kinds == {"throughput": pytest.approx(math.log2(2.83) / 3)}
+
+
+def test_readings_are_judged_by_ratio_whatever_their_scale() -> None:
+    # fractions move by less than one unit, yet ×8 is a full deviation and a halving too
+    assert _with_evidence(_metric("Failure rate", 0.01, 0.08)).states[CART].signals["davis_evidence"] == 1.0
+    assert _with_evidence(_metric("Availability", 1.0, 0.5)).states[CART].signals["davis_evidence"] == 1.0
+
+
+def test_availability_kinds_deviate_when_they_drop_whatever_the_name_says() -> None:
+    # "running instances down" is about availability though no availability word names it
+    drop = _with_evidence(_metric("Running instances down", 4.0, 2.0)).states[CART]
+    assert drop.signals == {"davis_evidence": 1.0} and drop.davis_kinds == {"availability": 1.0}
+
+
+def test_an_event_with_half_a_reading_is_still_an_event() -> None:
+    ev = DavisEvidence(evidence_type="EVENT", display_name="Process crashed", entity_id=CART, before=3.0)
+    st = _with_evidence(ev).states[CART]
+    assert st.signals == {"davis_evidence": pytest.approx(0.6)}
+
+
+def test_items_that_count_nothing_do_not_hide_the_ones_after_them() -> None:
+    skipped = [
+        DavisEvidence(
+            evidence_type="EVENT", display_name="Deployed", event_type="CUSTOM_DEPLOYMENT", entity_id=CART
+        ),
+        DavisEvidence(evidence_type="TRANSACTIONAL", display_name="Response time", entity_id=CART),
+        _metric("Response time", 100.0, 110.0),
+    ]
+    for first in skipped:
+        st = _with_evidence(first, _metric("Failure rate", 1.0, 8.0)).states[CART]
+        assert st.davis_kinds == {"failure": 1.0}, first.display_name
