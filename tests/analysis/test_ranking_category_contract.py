@@ -240,7 +240,9 @@ def test_a_slowdown_with_failures_or_error_logs_stays_code(extra: dict[str, floa
 
 
 def test_failures_at_outgoing_calls_do_not_make_a_slowdown_code() -> None:
-    assert _cat({"latency": 0.6, "origin": 0.05}, client_origin=True) == "network"
+    # (the origin still votes for the dependency: 0.15, under the slowdown's 0.175 for code)
+    assert _cat({"latency": 1.0, "origin": 0.3}, client_origin=True) == "network"
+    assert _cat({"latency": 1.0, "origin": 0.3}) == "code"
 
 
 # -- databases, external systems, hosts ----------------------------------------------------
@@ -339,3 +341,39 @@ def test_resource_must_vote_more_than_a_twentieth_to_explain_a_slowdown() -> Non
     quiet = {"latency": 0.5, "failure_rate": 0.2}
     assert _cat({**quiet, "resource": 0.125}) == "network"  # exactly 0.05
     assert _cat(quiet, hints={"resource": 0.3}) == "resource"  # a resource hint votes too
+
+
+def test_by_default_the_candidate_was_measured() -> None:
+    # a deviation of 0.125 is noise where data was read (and enough where none was)
+    st = _state({"failure_rate": 0.5})
+    assert candidate_category(st) == "none"
+    assert candidate_category(st, blind=True) == "code"
+
+
+def test_error_logs_alone_point_at_code() -> None:
+    assert _cat({"logs": 1.0}) == "code"
+
+
+def test_failures_in_its_own_spans_vote_code_not_dependency() -> None:
+    assert _cat({"origin": 1.0, "dependency": 0.5, "failure_rate": 0.01}) == "code"
+
+
+def test_outgoing_call_failures_without_an_origin_signal_vote_nothing() -> None:
+    assert _cat({"network": 1.0}, client_origin=True) == "network"
+
+
+def test_a_code_hint_is_worth_a_fifth() -> None:
+    # a failure rate of 0.2 votes 0.025 for code, the hint 0.2 more
+    assert _cat({"network": 1.0, "failure_rate": 0.2}, hints={"code": 1.0}) == "network"  # 0.35 > 0.225
+    assert _cat({"network": 0.5, "failure_rate": 0.2}, hints={"code": 1.0}) == "code"  # 0.175 < 0.225
+
+
+def test_davis_kinds_weigh_three_tenths_of_their_blind_vote_where_data_was_read() -> None:
+    sig = {"failure_rate": 0.4, "davis_evidence": 1.0}  # code votes 0.05
+    assert _cat(sig, davis={"cpu": 0.3}, blind=True) == "resource"  # 0.09
+    assert _cat(sig, davis={"cpu": 0.3}) == "code"  # 0.027
+
+
+def test_the_strongest_davis_kind_of_a_category_wins_whatever_the_order() -> None:
+    sig = {"failure_rate": 0.4, "davis_evidence": 1.0}  # code votes 0.05
+    assert _cat(sig, davis={"cpu": 0.5, "memory": 0.1}, blind=True) == "resource"  # 0.15, not 0.03
