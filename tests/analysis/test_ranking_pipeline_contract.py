@@ -124,3 +124,18 @@ def test_a_change_davis_cites_is_a_change_of_its_entity() -> None:
     assert result.ranked[0].entity_id == CART
     assert result.triggering_change == "E-deploy"
     assert "change" in result.ranked[0].signals
+
+
+def test_a_strong_move_of_the_entity_davis_named_rules_out_a_false_alarm_even_outside_the_topology() -> None:
+    # Restarts of the Davis-named entity rose from 0 to 5 while no signal deviates much:
+    # the entity the problem is about moved, so the verdict is a weak one, not a false alarm.
+    p = _problem(root_cause_hint=EntityRef(id=DAVIS_ROOT, name="ledger"))
+    ev = evidence(
+        problem=p,
+        candidates=[svc(CART, "cart", relations=["affected"])],
+        metrics=[metric(DAVIS_ROOT, "dt.kubernetes.container.restarts", 0.0, 5.0)],
+    )
+    result = rank_root_causes(ev)
+    assert result.false_alarm is False
+    assert "dt.kubernetes.container.restarts of ledger moved strongly" in result.summary
+    assert result.ranked[0].entity_id == DAVIS_ROOT
