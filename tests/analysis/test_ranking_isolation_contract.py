@@ -14,7 +14,7 @@ import pytest
 from dynatrace_agent.analysis.evidence import Candidate, Evidence, LogStats
 from dynatrace_agent.analysis.ranking.candidates import attach_evidence
 from dynatrace_agent.analysis.ranking.context import CandidateIndex, CandidateState, RankContext
-from dynatrace_agent.analysis.ranking.isolation import LEAD, UNCONNECTED, unconnected_signals
+from dynatrace_agent.analysis.ranking.isolation import LEAD, unconnected_signals
 
 from .scenarios import change, evidence, svc, traces
 
@@ -57,8 +57,7 @@ def _discounted(ctx: RankContext) -> bool:
 def test_an_entity_only_metrics_brought_in_keeps_half_its_deviation_and_says_why() -> None:
     ctx = _run(_batch())
     batch = ctx.states[BATCH]
-    assert batch.signals["resource"] == pytest.approx(UNCONNECTED * 1.0)
-    assert UNCONNECTED < 1.0
+    assert batch.signals["resource"] == pytest.approx(0.5)  # half of it
     assert batch.signals["davis"] == 1.0  # Davis's opinion is no deviation: not discounted
     assert batch.counter == [
         "nothing connects it to the affected services (no call, trace, log, change or shared host)"
