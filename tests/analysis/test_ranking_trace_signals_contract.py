@@ -437,3 +437,13 @@ def test_the_system_shift_is_per_minute_of_each_window() -> None:
     for t in stats[1:]:
         t.baseline.requests = 600
     assert traffic_shift(evidence(traces=stats, window=window(60, 30)))[1] == 1.0
+
+
+@pytest.mark.parametrize(("after", "rises"), [(15.0, True), (14.9, False)])
+def test_whole_response_time_must_rise_by_five_ms(after: float, rises: bool) -> None:
+    t = traces(PAY, p90=(10, after))
+    t.incident.self_p90_ms = None
+    st = run([t])[PAY]
+    assert ("latency" in st.signals) is rises
+    waiting = run([traces(FRONT, p90=(10, after), self_p90=(5, 5))])[FRONT]
+    assert bool(waiting.counter) is rises
