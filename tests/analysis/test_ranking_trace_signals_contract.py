@@ -432,11 +432,16 @@ def test_the_system_shift_is_the_median_ratio_and_never_below_one() -> None:
 
 
 def test_the_system_shift_is_per_minute_of_each_window() -> None:
-    # Twice the baseline minutes: 600 requests then are the same rate as 300 now.
-    stats = fan_out(shared=300, cart=300)
+    # Twice the baseline minutes: 600 requests then are half the rate of 600 now.
+    stats = fan_out(shared=600, cart=600)
     for t in stats[1:]:
         t.baseline.requests = 600
-    assert traffic_shift(evidence(traces=stats, window=window(60, 30)))[1] == 1.0
+    assert traffic_shift(evidence(traces=stats, window=window(60, 30)))[1] == 2.0
+
+
+def test_three_services_below_the_entry_are_enough_for_a_system_shift() -> None:
+    stats = fan_out(shared=600, cart=600)[:4]
+    assert traffic_shift(evidence(traces=stats))[1] == 2.0
 
 
 @pytest.mark.parametrize(("after", "rises"), [(15.0, True), (14.9, False)])
