@@ -7,6 +7,8 @@ category and trigger the report names, how confident it is, and what its summary
 
 from __future__ import annotations
 
+import pytest
+
 from dynatrace_agent.analysis.evidence import Candidate, ChangeEvent, Evidence, MetricDeviation
 from dynatrace_agent.analysis.ranking.conclude import conclude
 from dynatrace_agent.analysis.ranking.context import CandidateIndex, CandidateState, RankContext
@@ -162,6 +164,36 @@ def test_a_top_candidate_without_a_category_of_its_own_falls_back_to_code() -> N
     assert quiet_top(change("restart-1", A, kind="other")).category == "code"
 
 
+@pytest.mark.parametrize(("strength", "category"), [(0.2, "deployment"), (0.19, "code")])
+def test_a_change_names_the_category_from_a_strength_of_0_2(strength: float, category: str) -> None:
+    top = state(
+        svc(A, "changed"),
+        {"change": strength, "failure_rate": 0.7},
+        best_change=change("deploy-1", A, kind="deployment"),
+    )
+    result = run([top, state(svc(B, "slow"), {"latency": 0.6})])
+    assert order(result)[0] == A
+    assert result.category == category
+    assert result.triggering_change is None  # too weak to be named as the trigger
+
+
+@pytest.mark.parametrize(
+    ("signals", "named"),
+    [
+        ({"origin": 0.9, "change": CHANGE_TRIGGER_THRESHOLD}, True),
+        ({"origin": 0.9, "change": CHANGE_TRIGGER_THRESHOLD - 0.01}, False),
+        ({"origin": 0.9}, False),
+    ],
+)
+def test_a_change_is_named_as_the_trigger_from_the_trigger_threshold(
+    signals: dict[str, float], named: bool
+) -> None:
+    st = state(svc(A, "checkout"), signals, best_change=change("deploy-1", A, kind="deployment"))
+    result = run([st])
+    assert result.triggering_change == ("deploy-1" if named else None)
+    assert ("triggered by deployment" in result.summary) is named
+
+
 def test_a_top_candidates_own_deployment_names_the_category_when_its_signals_do_not() -> None:
     result = quiet_top(change("deploy-1", A, kind="deployment"))
     assert result.category == "deployment"
@@ -248,7 +280,7 @@ def test_davis_root_cause_and_problem_hint_come_first_in_a_false_alarm() -> None
 
 
 def strong_series(entity: str, z: float, key: str = "dt.host.net.nic.packets.dropped") -> MetricDeviation:
-    return metric(entity, key, 100.0, 100.0 + z * 5.0, std=5.0)
+    return metric(entity, key, 10.0, 10.0 + z, std=1.0)
 
 
 def test_a_strong_series_of_an_alerted_entity_rules_out_a_false_alarm() -> None:
@@ -257,7 +289,7 @@ def test_a_strong_series_of_an_alerted_entity_rules_out_a_false_alarm() -> None:
     assert result.category == "network"  # from the series' kind, not the problem title
     assert order(result) == [A, B]  # the ranking stays by score
     assert result.summary.startswith("Most likely root cause: busy (network): few signals deviate, but ")
-    assert "dt.host.net.nic.packets.dropped of about moved strongly (100.0 → 150.0)." in result.summary
+    assert "dt.host.net.nic.packets.dropped of about moved strongly (10.0 → 20.0)." in result.summary
 
 
 def test_the_strong_series_verdict_is_never_confident() -> None:
@@ -267,6 +299,27 @@ def test_the_strong_series_verdict_is_never_confident() -> None:
     odd = quiet(metrics=[strong_series(B, 3.3)]).confidence
     assert 0.2 < moderate < strong == strongest == 0.4
     assert three_decimals(odd)
+
+
+def test_a_series_exactly_at_the_strong_level_rules_out_a_false_alarm() -> None:
+    # A move far beyond noise (strength 1) sustained through 3/14 of the incident counts 0.6.
+    def brief(persistence: float) -> MetricDeviation:
+        return strong_series(B, 10.0).model_copy(
+            update={"incident_persistence": persistence, "incident_points": 30}
+        )
+
+    assert quiet(metrics=[brief(3 / 14)]).false_alarm is False
+    assert quiet(metrics=[brief(0.2)]).false_alarm is True
+
+
+def test_an_unnamed_top_candidate_of_a_strong_series_verdict_is_named_by_its_id() -> None:
+    states = [
+        state(Candidate(entity_id=C, type="SERVICE"), {"failure_rate": 0.4}),
+        state(svc(B, "about", relations=["affected"]), {"logs": 0.1}),
+    ]
+    ev = evidence(candidates=[st.candidate for st in states], metrics=[strong_series(B, 10.0)])
+    result = run(states, ev)
+    assert result.summary.startswith(f"Most likely root cause: {C} (network)")
 
 
 def test_unknown_series_means_are_shown_as_question_marks() -> None:
