@@ -266,8 +266,8 @@ def test_own_time_must_rise_by_five_ms(after: float, rises: bool) -> None:
 
 @pytest.mark.parametrize(("requests", "share"), [(5, 1.0), (4, 0.8), (1, 0.2)])
 def test_a_p90_of_few_spans_is_trusted_only_partly(requests: int, share: float) -> None:
-    st = run([traces(PAY, self_p90=(20, 80), requests=(300, requests))])[PAY]
-    assert st.signals["latency"] == pytest.approx(share)
+    st = run([traces(PAY, self_p90=(20, 40), requests=(300, requests))])[PAY]  # doubled: 0.5
+    assert st.signals["latency"] == pytest.approx(0.5 * share)
 
 
 def latency_metric(z: float, points: int = 30, **kw: object) -> MetricDeviation:
@@ -279,6 +279,8 @@ def test_a_long_baseline_response_time_metric_without_a_rise_discounts_span_late
     slow = traces(PAY, self_p90=(20, 80))
     st = run([slow], metrics=[latency_metric(1.0)])[PAY]
     assert st.signals["latency"] == pytest.approx(0.3)
+    doubled = run([traces(PAY, self_p90=(20, 40))], metrics=[latency_metric(1.0)])[PAY]
+    assert doubled.signals["latency"] == pytest.approx(0.3 * 0.5)
     assert st.counter == ["its response-time metric over a longer baseline shows no unusual rise"]
     confirmed = run([slow], metrics=[latency_metric(1.0), latency_metric(2.0)])[PAY]
     assert confirmed.signals["latency"] == pytest.approx(1.0)
@@ -320,6 +322,7 @@ def test_without_self_time_the_whole_response_time_counts_half() -> None:
     assert st.signals["latency"] == pytest.approx(0.5)
     assert st.reasons == ["response time p90 40 ms → 160 ms"]
     assert st.evidence[0].summary == "response time p90 rose"
+    assert st.evidence[0].source == "fetch spans"
     assert st.evidence[0].entity_id == PAY
 
 
@@ -345,7 +348,8 @@ def test_wire_time_of_outgoing_calls_is_network_from_ten_ms_more(after: float, r
             f"time on the wire of its outgoing calls p90 3 ms → {after:.3g} ms "
             "while the callees' own time is steady"
         ]
-        assert (st.evidence[0].summary, st.evidence[0].entity_id) == ("outgoing call gap rose", FRONT)
+        item = st.evidence[0]
+        assert (item.summary, item.entity_id, item.source) == ("outgoing call gap rose", FRONT, "fetch spans")
     else:
         assert "network" not in st.signals
 
@@ -357,7 +361,8 @@ def test_a_request_rate_jump_at_an_entry_is_throughput() -> None:
     st = run([traces(FRONT, requests=(300, 1200))])[FRONT]
     assert st.signals["throughput"] == pytest.approx(1.0)
     assert st.reasons == ["request rate 10.0/min → 40.0/min"]
-    assert (st.evidence[0].summary, st.evidence[0].entity_id) == ("request rate jump", FRONT)
+    item = st.evidence[0]
+    assert (item.summary, item.entity_id, item.source) == ("request rate jump", FRONT, "fetch spans")
 
 
 @pytest.mark.parametrize(("inc", "counts"), [(450, True), (449, False)])
