@@ -234,3 +234,21 @@ def test_series_of_no_candidate_and_small_moves_give_nothing() -> None:
     ctx = run([app()], [nobody, small])
     assert ctx.states[APP].signals == {}
     assert ctx.net_metric == {}
+
+
+@pytest.mark.parametrize(
+    ("key", "signal"),
+    [
+        ("dt.host.net.nic.packets.dropped", "network"),
+        ("dt.service.errors.total.count", "failure_metric"),
+        ("dt.service.request.count", "throughput"),
+        ("dt.service.request.response_time", "latency"),
+        ("dt.kubernetes.container.restarts", "resource"),
+    ],
+)
+def test_every_signal_from_a_series_cites_that_series(key: str, signal: str) -> None:
+    st = run([app()], [metric(APP, key, 10.0, 20.0, std=1.0)]).states[APP]
+    assert signal in st.signals
+    (item,) = st.evidence
+    assert (item.kind, item.entity_id, item.records) == ("metric", APP, [key])
+    assert item.summary.startswith(f"{key} 10 → 20 (z=10.0)")
