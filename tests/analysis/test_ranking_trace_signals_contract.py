@@ -116,6 +116,9 @@ def test_a_single_baseline_request_that_failed_makes_failing_normal() -> None:
     t = origins(FRONT, 5, base=1, requests=1)
     t.incident.requests = 5
     assert excess_origins(t, 1.0) == 0.0
+    # Even in a much shorter incident window, its one failing request is the usual rate.
+    one = origins(FRONT, 1, base=1, requests=1)
+    assert excess_origins(one, 0.1) == 0.0
 
 
 def test_failures_originating_in_a_service_blame_it_with_reason_and_evidence() -> None:
