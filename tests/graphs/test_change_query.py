@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from dynatrace_agent.case import IncidentCase
@@ -56,4 +58,32 @@ async def test_sequential_graph_shares_the_query_too(case: IncidentCase, make_cl
     counting = _ChangeQueries(simulator_transport(case, opts))
     async with make_client(opts, transport=counting) as client:
         await investigate(case.problem, client=client, sequential=True)
+    assert counting.count == 1
+
+
+async def test_a_caller_giving_up_does_not_cancel_the_query_for_the_other(
+    case: IncidentCase, make_client: ClientFactory
+) -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from dynatrace_agent.analysis.signals import problem_info
+    from dynatrace_agent.capabilities import get_problem
+    from graphs.investigation.nodes.change_query import window_change_events
+    from graphs.investigation.nodes.problem import investigation_window
+
+    opts = SimulatorOptions(latency_ms=100)
+    counting = _ChangeQueries(simulator_transport(case, opts))
+    async with make_client(opts, transport=counting) as client:
+        info = problem_info((await get_problem(client, case.problem)).records[0])
+        window = investigation_window(info)
+        assert window is not None
+        runtime: Any = SimpleNamespace(context=InvestigationContext(client=client))
+        first = asyncio.ensure_future(window_change_events(client, runtime, window, info.start))
+        second = asyncio.ensure_future(window_change_events(client, runtime, window, info.start))
+        await asyncio.sleep(0.05)
+        first.cancel()  # e.g. its branch hit the run's deadline
+        result = await second
+    assert first.cancelled()
+    assert result.records, "the other caller still gets the window's change events"
     assert counting.count == 1

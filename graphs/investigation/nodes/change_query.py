@@ -9,6 +9,7 @@ query in the run's context and the second awaits the same result.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import cast
 
@@ -40,23 +41,24 @@ async def window_change_events(
     gives up (its branch's deadline) does not cancel the query for the other one.
     """
     ctx = runtime.context
-    call = query_change_events(
-        client,
-        timeframe_start=window.baseline_start,
-        timeframe_end=window.incident_end,
-        anchor=anchor,
-        event_types=CHANGE_QUERY_TYPES,
-        max_events=MAX_CHANGE_EVENTS,
-    )
+
+    def ask() -> Awaitable[CapabilityResult[ChangeEvent]]:
+        return query_change_events(
+            client,
+            timeframe_start=window.baseline_start,
+            timeframe_end=window.incident_end,
+            anchor=anchor,
+            event_types=CHANGE_QUERY_TYPES,
+            max_events=MAX_CHANGE_EVENTS,
+        )
+
     if ctx is None:  # no context to share through: each caller asks on its own
-        return await call
+        return await ask()
     key = ("change_events", id(client), window.baseline_start, window.incident_end, anchor)
     shared = ctx.shared_calls.get(key)
     if shared is None:
-        shared = asyncio.ensure_future(call)
+        shared = asyncio.ensure_future(ask())
         ctx.shared_calls[key] = shared
-    else:
-        call.close()  # the coroutine made for the key's first caller only
     return cast(CapabilityResult[ChangeEvent], await asyncio.shield(shared))
 
 
